@@ -1,0 +1,96 @@
+package app
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+
+	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const csrfCookie = "accord_csrf"
+
+// The anti-forgery token is an HMAC, under a key kept in the database, of the
+// session id (signed in) or of a random visitor secret in accord_csrf. It is
+// valid for the whole session and checking it costs no database write (Fiber's
+// csrf middleware writes its storage on every request).
+func (a *App) csrfSign(kind byte, secret []byte) string {
+	m := hmac.New(sha256.New, a.csrfKey)
+	m.Write([]byte{kind})
+	m.Write(secret)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrfToken returns the token for this browser, giving a visitor a secret
+// cookie when it has none.
+func (a *App) csrfToken(c *fiber.Ctx) string {
+	if s, ok := c.Locals(ctxSession).(store.Session); ok {
+		return a.csrfSign('s', s.Hash[:])
+	}
+	if t, ok := c.Locals(ctxCSRFToken).(string); ok {
+		return t
+	}
+	secret := c.Cookies(csrfCookie)
+	if len(secret) < 32 {
+		secret, _ = store.NewToken()
+		a.setCookie(c, csrfCookie, secret, 0)
+	}
+	t := a.csrfSign('v', []byte(secret))
+	c.Locals(ctxCSRFToken, t)
+	return t
+}
+
+// csrfValid reports whether the request carries a token of this browser:
+// the session's, or the visitor secret's (a form opened before sign-in).
+func (a *App) csrfValid(c *fiber.Ctx) bool {
+	got := c.Get("X-CSRF-Token")
+	if got == "" {
+		got = c.FormValue("_csrf")
+	}
+	if got == "" {
+		return false
+	}
+	if s, ok := c.Locals(ctxSession).(store.Session); ok && hmac.Equal([]byte(got), []byte(a.csrfSign('s', s.Hash[:]))) {
+		return true
+	}
+	if secret := c.Cookies(csrfCookie); len(secret) >= 32 && hmac.Equal([]byte(got), []byte(a.csrfSign('v', []byte(secret)))) {
+		return true
+	}
+	return false
+}
+
+// checkCSRF refuses every state change without a valid token (but the
+// bearer-token API) with 403 and the submitted fields, to be sent again.
+func (a *App) checkCSRF(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodPost || strings.HasPrefix(c.Path(), "/api/") || a.csrfValid(c) {
+		return c.Next()
+	}
+	a.log.Warn("csrf refused", "path", c.Path(), "rid", requestID(c))
+	p := a.page(c, "errors.csrf.title")
+	p.Data = resubmitFields(c)
+	return a.render(c, fiber.StatusForbidden, "errors/csrf", "errors/_csrf", p)
+}
+
+// resubmitField is one submitted value shown back after a refused token.
+type resubmitField struct {
+	Name, Value string
+	Long        bool
+}
+
+// resubmitFields lists the submitted fields but tokens and passwords, which
+// are never echoed.
+func resubmitFields(c *fiber.Ctx) (out []resubmitField) {
+	args := c.Request().PostArgs()
+	args.VisitAll(func(k, v []byte) {
+		name := string(k)
+		if name == "_csrf" || name == "token" || strings.Contains(name, "password") {
+			return
+		}
+		val := string(v)
+		out = append(out, resubmitField{Name: name, Value: val, Long: len(val) > 80 || strings.Contains(val, "\n")})
+	})
+	return out
+}

@@ -1,0 +1,189 @@
+package app
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"accord/locales"
+	"accord/static"
+	"accord/store"
+	"accord/views"
+)
+
+// testEnv is a real App over a real bbolt file in a temp dir, with a pinned
+// clock that tests move by hand.
+type testEnv struct {
+	t   *testing.T
+	db  *store.DB
+	app *App
+	mu  sync.Mutex
+	now time.Time
+}
+
+// testPassword signs in every account made by env.user.
+const testPassword = "correct horse battery"
+
+func newEnv(t testing.TB) *testEnv {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{db: db, now: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
+	if tt, ok := t.(*testing.T); ok {
+		e.t = tt
+	}
+	db.Now = e.clock
+	a, err := New(db, Config{
+		Addr: ":0", BaseURL: "http://localhost:8080", Lang: "en",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Views:  views.FS, Static: static.FS, Locales: locales.FS,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app = a
+	t.Cleanup(func() {
+		close(a.stop)
+		a.jobs.Wait()
+		a.flushMemory()
+		if err := db.Check(); err != nil {
+			t.Errorf("database check: %v", err)
+		}
+		db.Close()
+	})
+	return e
+}
+
+func (e *testEnv) clock() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.now
+}
+
+// advance moves the pinned clock.
+func (e *testEnv) advance(d time.Duration) {
+	e.mu.Lock()
+	e.now = e.now.Add(d)
+	e.mu.Unlock()
+}
+
+// user creates an account with testPassword.
+func (e *testEnv) user(t testing.TB, email string, role store.Role) *store.User {
+	t.Helper()
+	u, err := AddUser(e.db, NewUser{Email: email, Password: testPassword, Role: string(role), FirstName: "Test", LastName: strings.Split(email, "@")[0], Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// client is a browser: it keeps cookies and the last CSRF token it saw.
+type client struct {
+	e       *testEnv
+	t       testing.TB
+	cookies map[string]string
+	csrf    string
+	header  map[string]string // sent with every request
+}
+
+func (e *testEnv) client(t testing.TB) *client {
+	return &client{e: e, t: t, cookies: map[string]string{}, header: map[string]string{}}
+}
+
+// response is what the client got back.
+type response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
+
+func (c *client) do(req *http.Request) *response {
+	c.t.Helper()
+	for k, v := range c.header {
+		req.Header.Set(k, v)
+	}
+	for k, v := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	res, err := c.e.app.web.Test(req, -1)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, ck := range res.Cookies() {
+		if ck.MaxAge < 0 || ck.Value == "" || (!ck.Expires.IsZero() && ck.Expires.Before(c.e.clock())) {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	if m := csrfMeta.FindStringSubmatch(string(body)); m != nil {
+		c.csrf = m[1]
+	}
+	return &response{Status: res.StatusCode, Header: res.Header, Body: string(body)}
+}
+
+// get fetches path; extra headers as name, value pairs.
+func (c *client) get(path string, hdr ...string) *response {
+	c.t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.do(req)
+}
+
+// post submits form to path with the CSRF token of the last page seen
+// (fetching / first if none was), like a browser.
+func (c *client) post(path string, form url.Values, hdr ...string) *response {
+	c.t.Helper()
+	if c.csrf == "" {
+		c.get("/")
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	if !form.Has("_csrf") {
+		form.Set("_csrf", c.csrf)
+	}
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.do(req)
+}
+
+// login signs in through the real form and fails the test if it does not.
+func (c *client) login(email string) {
+	c.t.Helper()
+	c.get("/login")
+	res := c.post("/login", url.Values{"email": {email}, "password": {testPassword}})
+	if res.Status != http.StatusSeeOther {
+		c.t.Fatalf("login %s: got %d, want 303\n%s", email, res.Status, res.Body)
+	}
+}
+
+func (r *response) has(s string) bool { return strings.Contains(r.Body, s) }
+
+// want fails unless the status is status.
+func (r *response) want(t testing.TB, status int) *response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("got status %d, want %d\n%s", r.Status, status, r.Body)
+	}
+	return r
+}

@@ -1,0 +1,117 @@
+package app
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Form is a submitted form as typed, with translated messages.
+type Form struct {
+	Values map[string][]string
+	Errors map[string]string // field name → translated message
+	Error  string            // a message about the whole form
+	Status int               // 422 or 429 when refused
+}
+
+// Get is the first value typed in field name.
+func (f *Form) Get(name string) string {
+	if v := f.Values[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Has reports whether field name holds value (checkboxes, radios).
+func (f *Form) Has(name, value string) bool {
+	for _, v := range f.Values[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Err is the message for field name, if any.
+func (f *Form) Err(name string) string { return f.Errors[name] }
+
+// Invalid reports whether the form was refused.
+func (f *Form) Invalid() bool { return f.Error != "" || len(f.Errors) > 0 }
+
+// fail records a translated message for field ("" for the whole form).
+func (f *Form) fail(field, msg string) {
+	if field == "" {
+		f.Error = msg
+		return
+	}
+	if f.Errors == nil {
+		f.Errors = map[string]string{}
+	}
+	if _, dup := f.Errors[field]; !dup {
+		f.Errors[field] = msg
+	}
+}
+
+// bind decodes the request body into dst (a struct with form tags), trims
+// its strings and validates it. The returned Form holds what was typed and,
+// when invalid, the messages in the user's language.
+func (a *App) bind(c *fiber.Ctx, dst any) *Form {
+	f := &Form{Values: map[string][]string{}}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		f.Values[string(k)] = append(f.Values[string(k)], string(v))
+	})
+	if mf, err := c.MultipartForm(); err == nil {
+		for k, vs := range mf.Value {
+			f.Values[k] = append(f.Values[k], vs...)
+		}
+	}
+	tr := a.translator(c)
+	if err := c.BodyParser(dst); err != nil {
+		f.fail("", tr.T("validation.malformed"))
+		return f
+	}
+	trimStrings(dst)
+	var verrs validator.ValidationErrors
+	if err := a.validate.Struct(dst); errors.As(err, &verrs) {
+		for _, fe := range verrs {
+			f.fail(fe.Field(), validationMessage(tr, fe))
+		}
+	} else if err != nil {
+		f.fail("", tr.T("validation.malformed"))
+	}
+	return f
+}
+
+func validationMessage(tr *Translator, fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required", "email", "max", "min", "oneof", "datetime", "len":
+		return tr.T("validation."+fe.Tag(), "Param", fe.Param())
+	}
+	return tr.T("validation.invalid")
+}
+
+// trimStrings trims spaces around every string field of the struct *dst,
+// except passwords, whose spaces are part of them.
+func trimStrings(dst any) {
+	v := reflect.ValueOf(dst)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	v = v.Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		if f.Kind() == reflect.String && f.CanSet() && !strings.Contains(v.Type().Field(i).Tag.Get("form"), "password") {
+			f.SetString(strings.TrimSpace(f.String()))
+		}
+	}
+}
+
+// clean reports whether s holds no control characters but tab and newline.
+func clean(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
+	})
+}

@@ -1,0 +1,70 @@
+package app
+
+import (
+	"sync"
+	"time"
+)
+
+// limiter counts events per key in sliding windows, in memory.
+type limiter struct {
+	mu  sync.Mutex
+	m   map[string][]time.Time
+	now func() time.Time
+}
+
+func newLimiter(now func() time.Time) *limiter {
+	return &limiter{m: map[string][]time.Time{}, now: now}
+}
+
+// over reports whether key already has limit events within window, and when
+// the oldest of them leaves it.
+func (l *limiter) over(key string, limit int, window time.Duration) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	ts := l.prune(key, now, window)
+	if limit <= 0 || len(ts) < limit {
+		return false, 0
+	}
+	return true, ts[len(ts)-limit].Add(window).Sub(now)
+}
+
+// hit records one event for key.
+func (l *limiter) hit(key string, window time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	l.m[key] = append(l.prune(key, now, window), now)
+}
+
+// reset forgets key's events.
+func (l *limiter) reset(key string) {
+	l.mu.Lock()
+	delete(l.m, key)
+	l.mu.Unlock()
+}
+
+func (l *limiter) prune(key string, now time.Time, window time.Duration) []time.Time {
+	ts := l.m[key]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) >= window {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(l.m, key)
+		return nil
+	}
+	l.m[key] = ts
+	return ts
+}
+
+// sweep drops keys whose events are all older than window (background job).
+func (l *limiter) sweep(window time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for k := range l.m {
+		l.prune(k, now, window)
+	}
+}

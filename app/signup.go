@@ -1,0 +1,129 @@
+package app
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+type signupForm struct {
+	FirstName string `form:"first_name" validate:"required,max=100"`
+	LastName  string `form:"last_name" validate:"required,max=100"`
+	Email     string `form:"email" validate:"required,email,max=254"`
+	Password  string `form:"password" validate:"required,min=10,max=1024"`
+	BirthDate string `form:"birth_date" validate:"omitempty,datetime=2006-01-02"`
+}
+
+// getSignup shows the sign-up form; closed sign-up is 404.
+func (a *App) getSignup(c *fiber.Ctx) error {
+	if !a.Settings().SignupOpen {
+		return fiber.ErrNotFound
+	}
+	if currentUser(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	return a.showSignup(c, &Form{})
+}
+
+func (a *App) showSignup(c *fiber.Ctx, f *Form) error {
+	p := a.page(c, "auth.signup.title")
+	p.Form = f
+	p.Data = map[string]any{"Policies": a.signupPolicies(c)}
+	return a.render(c, statusOr(f.Status, fiber.StatusOK), "auth/signup", "auth/_signup_form", p)
+}
+
+// postSignup creates a learner and signs them in.
+func (a *App) postSignup(c *fiber.Ctx) error {
+	set := a.Settings()
+	if !set.SignupOpen {
+		return fiber.ErrNotFound
+	}
+	var in signupForm
+	f := a.bind(c, &in)
+	ipKey := "signup:ip:" + c.IP()
+	if over, wait := a.limits.over(ipKey, set.SignupsPerIPPerHour, time.Hour); over {
+		return a.tooMany(c, f, wait, a.showSignup)
+	}
+	a.limits.hit(ipKey, time.Hour)
+	tr := a.translator(c)
+	checkPassword(tr, f, in.Password, in.Email)
+	if set.AgeCheck {
+		a.checkAge(tr, f, in.BirthDate, set.DigitalConsentAge)
+	}
+	a.checkSignupPolicies(c, f)
+	if f.Invalid() {
+		f.Status = fiber.StatusUnprocessableEntity
+		return a.showSignup(c, f)
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return err
+	}
+	u := &store.User{Email: in.Email, FirstName: in.FirstName, LastName: in.LastName,
+		Lang: tr.Lang, Role: store.RoleLearner, PasswordHash: hash}
+	if set.AgeCheck {
+		u.BirthDate = in.BirthDate
+	}
+	if err := a.db.CreateUser(u, 0); errors.Is(err, store.ErrEmailTaken) {
+		f.fail("email", tr.T("validation.email_taken"))
+		f.Status = fiber.StatusUnprocessableEntity
+		return a.showSignup(c, f)
+	} else if err != nil {
+		return err
+	}
+	if err := a.recordSignupPolicies(c, f, u); err != nil {
+		return err
+	}
+	if err := a.signIn(c, u); err != nil {
+		return err
+	}
+	for _, fn := range a.onSignIn {
+		if err := fn(c, u); err != nil {
+			return err
+		}
+	}
+	a.flash(c, "ok", "auth.signup.done", "Name", u.FirstName)
+	return a.redirect(c, "/")
+}
+
+// checkPassword applies the password rules: at least 10 characters (the
+// validator), and not the email.
+func checkPassword(tr *Translator, f *Form, password, email string) {
+	if password != "" && strings.EqualFold(strings.TrimSpace(password), strings.TrimSpace(email)) {
+		f.fail("password", tr.T("validation.password_is_email"))
+	}
+}
+
+// checkAge refuses a birth date under the age of digital consent: a minor is
+// registered by a guardian (GDPR art. 8, loi 78-17 art. 45).
+func (a *App) checkAge(tr *Translator, f *Form, birth string, minAge int) {
+	if birth == "" {
+		f.fail("birth_date", tr.T("validation.required"))
+		return
+	}
+	d, err := time.Parse("2006-01-02", birth)
+	if err != nil {
+		return // the validator already said so
+	}
+	now := a.db.Now()
+	if d.After(now) || d.Year() < 1900 {
+		f.fail("birth_date", tr.T("validation.birth_date"))
+		return
+	}
+	if ageOn(d, now) < minAge {
+		f.fail("birth_date", tr.T("auth.signup.minor", "Age", minAge))
+	}
+}
+
+// ageOn is the age in whole years on day now of someone born on birth.
+func ageOn(birth, now time.Time) int {
+	age := now.Year() - birth.Year()
+	if now.Month() < birth.Month() || (now.Month() == birth.Month() && now.Day() < birth.Day()) {
+		age--
+	}
+	return age
+}

@@ -1,0 +1,61 @@
+// accord.js: the little behaviour Accord adds on top of htmx. Loaded as a
+// file (the CSP allows no inline script) and safe with allowEval off. Every
+// page and form still works without it.
+(function () {
+  'use strict';
+
+  // (a) After an htmx swap, put keyboard and screen-reader users somewhere
+  // sensible: the first [data-autofocus] element (say, the first invalid field
+  // of a 422 form), else the alert or flash message the response carries.
+  // htmx fires afterSettle once per settled element (main target and any
+  // out-of-band ones) in one synchronous loop, so we gather them and decide
+  // once, in a microtask, after the whole batch has settled.
+  var settled = [];
+
+  function find(roots, selector) {
+    for (var i = 0; i < roots.length; i++) {
+      var root = roots[i];
+      if (!root.isConnected) continue;
+      if (root.matches(selector)) return root;
+      var hit = root.querySelector(selector);
+      if (hit) return hit;
+    }
+    return null;
+  }
+
+  document.addEventListener('htmx:afterSettle', function (evt) {
+    if (!(evt.target instanceof Element)) return;
+    if (settled.push(evt.target) > 1) return; // a microtask is already queued
+    queueMicrotask(function () {
+      var roots = settled;
+      settled = [];
+      var el = find(roots, '[data-autofocus]') || find(roots, '[role=alert], .flash');
+      if (!el) return;
+      // A message is not focusable by itself; tabindex -1 makes it a focus
+      // target without adding it to the tab order.
+      if (el.tabIndex < 0 && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+      el.focus();
+    });
+  });
+
+  // (b) Send the CSRF token with every htmx request. It is read at request
+  // time, so a page whose <meta> is replaced keeps working.
+  document.addEventListener('htmx:configRequest', function (evt) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) evt.detail.headers['X-CSRF-Token'] = meta.getAttribute('content');
+  });
+
+  // (c) <form data-confirm="…"> (or a submit button with data-confirm) asks
+  // before submitting. The listener runs in the capture phase on document, so
+  // it sees the submit before htmx's own listener on the form; stopping the
+  // event there stops both the plain submission and the htmx request.
+  document.addEventListener('submit', function (evt) {
+    var form = evt.target;
+    var btn = evt.submitter;
+    var text = (btn && btn.getAttribute('data-confirm')) || form.getAttribute('data-confirm');
+    if (text && !window.confirm(text)) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+    }
+  }, true);
+})();

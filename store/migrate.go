@@ -1,0 +1,86 @@
+package store
+
+import (
+	"crypto/rand"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bMeta           = []byte("meta")
+	bUsers          = []byte("users")
+	bUsersByEmail   = []byte("users_by_email")
+	bSessions       = []byte("sessions")
+	bSessionsByUser = []byte("sessions_by_user")
+	bSettings       = []byte("settings")
+	bAudit          = []byte("audit")
+	bAuditByUser    = []byte("audit_by_user")
+	bSetupTokens    = []byte("setup_tokens")
+)
+
+func init() {
+	registerBuckets(
+		BucketInfo{Name: string(bMeta), Class: NotPersonal, Holds: "schema version and the key that signs anti-forgery tokens"},
+		BucketInfo{Name: string(bSettings), Class: NotPersonal, Holds: "the site's settings"},
+		BucketInfo{Name: string(bSetupTokens), Class: NotPersonal, Holds: "hashes of first-administrator links"},
+	)
+}
+
+// migrations run in order; migrations[i] brings the schema to version i+1.
+// Append only: never edit or reorder a released migration.
+var migrations = []func(tx *bolt.Tx) error{
+	migrateCSRFKey,
+}
+
+func (db *DB) migrate(tx *bolt.Tx) error {
+	for _, in := range Inventory() {
+		if _, err := tx.CreateBucketIfNotExists([]byte(in.Name)); err != nil {
+			return fmt.Errorf("store: create bucket %s: %w", in.Name, err)
+		}
+	}
+	meta := tx.Bucket(bMeta)
+	var version uint64
+	if v := meta.Get([]byte("schema_version")); v != nil {
+		version = btoi(v)
+	}
+	if version > uint64(len(migrations)) {
+		return fmt.Errorf("store: schema version %d is newer than this binary (%d)", version, len(migrations))
+	}
+	for i := version; i < uint64(len(migrations)); i++ {
+		if err := migrations[i](tx); err != nil {
+			return fmt.Errorf("store: migrate to %d: %w", i+1, err)
+		}
+		if err := meta.Put([]byte("schema_version"), itob(i+1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateCSRFKey creates the key that signs anti-forgery tokens.
+func migrateCSRFKey(tx *bolt.Tx) error {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	return tx.Bucket(bMeta).Put([]byte("csrf_key"), key)
+}
+
+// SchemaVersion reports the schema version of the open file.
+func (db *DB) SchemaVersion() (v uint64, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		v = btoi(tx.Bucket(bMeta).Get([]byte("schema_version")))
+		return nil
+	})
+	return v, err
+}
+
+// CSRFKey returns the secret that signs anti-forgery tokens.
+func (db *DB) CSRFKey() (key []byte, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		key = append([]byte(nil), tx.Bucket(bMeta).Get([]byte("csrf_key"))...)
+		return nil
+	})
+	return key, err
+}

@@ -1,0 +1,329 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Role is what a user may do.
+type Role string
+
+// The roles.
+const (
+	RoleLearner Role = "learner"
+	RoleDPO     Role = "dpo"
+	RoleAdmin   Role = "admin"
+)
+
+// Roles lists every role, least powerful first.
+var Roles = []Role{RoleLearner, RoleDPO, RoleAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleLearner || r == RoleDPO || r == RoleAdmin }
+
+// Staff reports whether r may use the staff pages.
+func (r Role) Staff() bool { return r == RoleDPO || r == RoleAdmin }
+
+// ErrEmailTaken is returned when another account has the email.
+var ErrEmailTaken = errors.New("store: email already in use")
+
+// ErrLastAdmin is returned when a change would leave no active administrator.
+var ErrLastAdmin = errors.New("store: the last active administrator must stay")
+
+// User is an account.
+type User struct {
+	ID           uint64    `json:"id"`
+	Email        string    `json:"email"`
+	FirstName    string    `json:"first_name"`
+	LastName     string    `json:"last_name"`
+	Lang         string    `json:"lang"`
+	Role         Role      `json:"role"`
+	PasswordHash string    `json:"password_hash"`
+	Suspended    bool      `json:"suspended"`
+	BirthDate    string    `json:"birth_date,omitempty"` // YYYY-MM-DD, only when the age check asked it
+	GuardianID   uint64    `json:"guardian_id,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	LastLoginAt  time.Time `json:"last_login_at,omitzero"`
+}
+
+// Name is the user's full name, or the email when there is none.
+func (u *User) Name() string {
+	n := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if n == "" {
+		return u.Email
+	}
+	return n
+}
+
+// NormEmail is the key of the email index.
+func NormEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// CreateUser stores a new user, assigning its ID and times, and audits who
+// created it (actorID 0: the user themself or a command).
+func (db *DB) CreateUser(u *User, actorID uint64) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := db.createUser(tx, u); err != nil {
+			return err
+		}
+		if actorID == 0 {
+			actorID = u.ID
+		}
+		return db.auditTx(tx, &AuditEvent{Action: ActUserCreated, ActorID: actorID, SubjectID: u.ID, Detail: string(u.Role)})
+	})
+}
+
+func (db *DB) createUser(tx *bolt.Tx, u *User) error {
+	u.Email = strings.TrimSpace(u.Email)
+	idx := tx.Bucket(bUsersByEmail)
+	if idx.Get([]byte(NormEmail(u.Email))) != nil {
+		return ErrEmailTaken
+	}
+	b := tx.Bucket(bUsers)
+	id, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	u.ID = id
+	u.CreatedAt = db.now()
+	u.UpdatedAt = u.CreatedAt
+	if err := idx.Put([]byte(NormEmail(u.Email)), itob(id)); err != nil {
+		return err
+	}
+	return putJSON(b, itob(id), u)
+}
+
+// User finds a user by id.
+func (db *DB) User(id uint64) (*User, error) {
+	var u *User
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		u, err = userTx(tx, id)
+		return err
+	})
+	return u, err
+}
+
+func userTx(tx *bolt.Tx, id uint64) (*User, error) {
+	var u User
+	if err := getJSON(tx.Bucket(bUsers), itob(id), &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// UserByEmail finds a user by email, case-insensitively.
+func (db *DB) UserByEmail(email string) (*User, error) {
+	var u *User
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		id := tx.Bucket(bUsersByEmail).Get([]byte(NormEmail(email)))
+		if id == nil {
+			return ErrNotFound
+		}
+		u, err = userTx(tx, btoi(id))
+		return err
+	})
+	return u, err
+}
+
+// UpdateUser applies fn to the stored user and saves it with the audit event
+// ev (none when ev.Action is empty), keeping the email index and the
+// last-administrator rule true. fn may return an error to abort.
+func (db *DB) UpdateUser(id uint64, ev AuditEvent, fn func(u *User) error) (*User, error) {
+	var out *User
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		u, err := userTx(tx, id)
+		if err != nil {
+			return err
+		}
+		before := *u
+		if err := fn(u); err != nil {
+			return err
+		}
+		u.ID = id
+		if err := reindexEmail(tx, before.Email, u.Email, id); err != nil {
+			return err
+		}
+		if before.activeAdmin() && !u.activeAdmin() {
+			if n, err := countActiveAdmins(tx); err != nil {
+				return err
+			} else if n <= 1 {
+				return ErrLastAdmin
+			}
+		}
+		u.UpdatedAt = db.now()
+		out = u
+		if ev.Action != "" {
+			ev.SubjectID = id
+			if err := db.auditTx(tx, &ev); err != nil {
+				return err
+			}
+		}
+		return putJSON(tx.Bucket(bUsers), itob(id), u)
+	})
+	return out, err
+}
+
+func (u *User) activeAdmin() bool { return u.Role == RoleAdmin && !u.Suspended }
+
+func reindexEmail(tx *bolt.Tx, old, new string, id uint64) error {
+	if NormEmail(old) == NormEmail(new) {
+		return nil
+	}
+	idx := tx.Bucket(bUsersByEmail)
+	if idx.Get([]byte(NormEmail(new))) != nil {
+		return ErrEmailTaken
+	}
+	if err := idx.Delete([]byte(NormEmail(old))); err != nil {
+		return err
+	}
+	return idx.Put([]byte(NormEmail(new)), itob(id))
+}
+
+func countActiveAdmins(tx *bolt.Tx) (n int, err error) {
+	err = tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
+		var u User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return err
+		}
+		if u.activeAdmin() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// HasAdmin reports whether an active administrator exists.
+func (db *DB) HasAdmin() (ok bool, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		n, err := countActiveAdmins(tx)
+		ok = n > 0
+		return err
+	})
+	return ok, err
+}
+
+// UserQuery filters ListUsers.
+type UserQuery struct {
+	Search string // matched against name and email, case-insensitively
+	Role   Role
+	Offset int
+	Limit  int
+}
+
+// ListUsers returns one page of users, newest last, and the total matching.
+func (db *DB) ListUsers(q UserQuery) (users []User, total int, err error) {
+	needle := strings.ToLower(strings.TrimSpace(q.Search))
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
+			var u User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			if q.Role != "" && u.Role != q.Role {
+				return nil
+			}
+			if needle != "" && !strings.Contains(strings.ToLower(u.Email+" "+u.FirstName+" "+u.LastName), needle) {
+				return nil
+			}
+			if total >= q.Offset && (q.Limit <= 0 || len(users) < q.Limit) {
+				users = append(users, u)
+			}
+			total++
+			return nil
+		})
+	})
+	return users, total, err
+}
+
+// Minors lists the users whose guardian is guardianID, by name.
+func (db *DB) Minors(guardianID uint64) (minors []User, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
+			var u User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			if u.GuardianID == guardianID {
+				minors = append(minors, u)
+			}
+			return nil
+		})
+	})
+	sort.Slice(minors, func(i, j int) bool { return minors[i].Name() < minors[j].Name() })
+	return minors, err
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: encode: %w", err)
+	}
+	return b.Put(key, data)
+}
+
+func getJSON(b *bolt.Bucket, key []byte, v any) error {
+	data := b.Get(key)
+	if data == nil {
+		return ErrNotFound
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("store: decode: %w", err)
+	}
+	return nil
+}
+
+func init() {
+	registerBuckets(
+		BucketInfo{Name: string(bUsers), Class: Personal, Holds: "accounts: name, email, language, role, password hash, birth date, guardian",
+			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
+				u, err := userTx(tx, userID)
+				if err != nil {
+					return err
+				}
+				u.PasswordHash = "" // a secret, not information about the person
+				return emit(u)
+			},
+			Erase: eraseUser},
+		BucketInfo{Name: string(bUsersByEmail), Class: Index, IndexOf: string(bUsers), Holds: "email → account"},
+	)
+}
+
+// eraseUser deletes the account and unlinks the minors it was guardian of.
+func eraseUser(tx *bolt.Tx, userID uint64) (string, error) {
+	u, err := userTx(tx, userID)
+	if err != nil {
+		return "", err
+	}
+	b := tx.Bucket(bUsers)
+	var minors []User
+	err = b.ForEach(func(_, v []byte) error {
+		var m User
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		if m.GuardianID == userID {
+			minors = append(minors, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range minors {
+		m.GuardianID = 0
+		if err := putJSON(b, itob(m.ID), &m); err != nil {
+			return "", err
+		}
+	}
+	if err := tx.Bucket(bUsersByEmail).Delete([]byte(NormEmail(u.Email))); err != nil {
+		return "", err
+	}
+	return "", b.Delete(itob(userID))
+}
