@@ -131,7 +131,17 @@ func New(db *store.DB, cfg Config) (*App, error) {
 // wire lets each feature seed its default data and register its hooks
 // (page chrome, dashboard tiles, sign-in hooks, jobs), in this order.
 func (a *App) wire() error {
-	for _, init := range []func() error{} {
+	for _, init := range []func() error{
+		// policies
+
+		// cookies
+
+		// dpo
+
+		// requests
+
+		// courses
+	} {
 		if err := init(); err != nil {
 			return err
 		}

@@ -74,6 +74,16 @@ func (a *App) routes() {
 	// Live backup: a consistent copy of the database (audited).
 	r.Get("/admin/backup", a.getBackup)
 
+	// ===== Policies and consent (issue 3) =====
+
+	// ===== Cookies (issue 4) =====
+
+	// ===== DPO contact, notifications, mail, password reset (issue 5) =====
+
+	// ===== Data requests, export, erasure (issue 5) =====
+
+	// ===== Courses and retention =====
+
 	// Anything else: a translated 404.
 	r.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
