@@ -43,7 +43,7 @@ type AuditEvent struct {
 
 // Audit appends one event.
 func (db *DB) Audit(e AuditEvent) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return db.auditTx(tx, &e) })
+	return db.update(func(tx *bolt.Tx) error { return db.auditTx(tx, &e) })
 }
 
 // auditTx appends e inside a larger transaction, so a change and its audit
@@ -79,7 +79,7 @@ type AuditQuery struct {
 
 // ListAudit returns events newest first, and the total matching.
 func (db *DB) ListAudit(q AuditQuery) (events []AuditEvent, total int, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		return eachAudit(tx, q.UserID, func(e *AuditEvent) error {
 			if q.Action != "" && e.Action != q.Action {
 				return nil
@@ -97,7 +97,7 @@ func (db *DB) ListAudit(q AuditQuery) (events []AuditEvent, total int, err error
 // EachAudit calls fn for every event matching userID (0: all), newest first,
 // from one read transaction (for CSV and exports).
 func (db *DB) EachAudit(userID uint64, fn func(e *AuditEvent) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error { return eachAudit(tx, userID, fn) })
+	return db.view(func(tx *bolt.Tx) error { return eachAudit(tx, userID, fn) })
 }
 
 func eachAudit(tx *bolt.Tx, userID uint64, fn func(e *AuditEvent) error) error {

@@ -11,7 +11,7 @@ import (
 // Backup writes a consistent copy of the database to w from one read
 // transaction and returns its size.
 func (db *DB) Backup(w io.Writer) (n int64, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		n, err = tx.WriteTo(w)
 		return err
 	})

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,7 +37,11 @@ var ErrInUse = errors.New("store: the database is in use by another process")
 
 // DB is Accord's database.
 type DB struct {
+	// mu guards the bolt handle: transactions hold it shared; Compact holds
+	// it alone while it swaps the file.
+	mu   sync.RWMutex
 	bolt *bolt.DB
+	opts *bolt.Options
 	// Now is the clock every record is stamped with; tests pin it.
 	Now func() time.Time
 }
@@ -59,12 +64,13 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
 	path := filepath.Join(dir, "accord.db")
-	b, err := bolt.Open(path, 0o600, &bolt.Options{
+	bopts := &bolt.Options{
 		Timeout:         opt.Timeout,
 		NoSync:          opt.NoSync,
 		InitialMmapSize: 256 << 20, // address space, not memory: avoids remaps that block readers
 		FreelistType:    bolt.FreelistMapType,
-	})
+	}
+	b, err := bolt.Open(path, 0o600, bopts)
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w (%s)", ErrInUse, path)
 	}
@@ -72,7 +78,7 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: b, Now: time.Now}
-	if err := db.bolt.Update(db.migrate); err != nil {
+	if err := db.update(db.migrate); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -80,14 +86,44 @@ func Open(dir string, opt Options) (*DB, error) {
 }
 
 // Close closes the database file.
-func (db *DB) Close() error { return db.bolt.Close() }
+func (db *DB) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.bolt.Close()
+}
 
 // Path is the database file's path.
-func (db *DB) Path() string { return db.bolt.Path() }
+func (db *DB) Path() string {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.bolt.Path()
+}
+
+// view runs fn in a read transaction. Every read of the store goes here.
+func (db *DB) view(fn func(*bolt.Tx) error) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.bolt.View(fn)
+}
+
+// update runs fn in a write transaction (one fsync'd commit).
+func (db *DB) update(fn func(*bolt.Tx) error) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.bolt.Update(fn)
+}
+
+// batch runs fn in a write transaction shared with concurrent callers
+// (group commit). fn may run more than once: it must be idempotent.
+func (db *DB) batch(fn func(*bolt.Tx) error) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.bolt.Batch(fn)
+}
 
 // Ping answers whether the database can be read.
 func (db *DB) Ping() error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	return db.view(func(tx *bolt.Tx) error {
 		if tx.Bucket(bMeta) == nil {
 			return errors.New("store: meta bucket missing")
 		}
@@ -97,7 +133,7 @@ func (db *DB) Ping() error {
 
 // Check verifies the file's consistency (for tests and the backup command).
 func (db *DB) Check() error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	return db.view(func(tx *bolt.Tx) error {
 		for err := range tx.Check() {
 			return fmt.Errorf("store: check: %w", err)
 		}

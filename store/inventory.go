@@ -76,7 +76,7 @@ func Inventory() []BucketInfo {
 
 // BucketNames lists the buckets present in the file (for the inventory test).
 func (db *DB) BucketNames() (names []string, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			names = append(names, string(name))
 			return nil

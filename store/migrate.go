@@ -69,7 +69,7 @@ func migrateCSRFKey(tx *bolt.Tx) error {
 
 // SchemaVersion reports the schema version of the open file.
 func (db *DB) SchemaVersion() (v uint64, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		v = btoi(tx.Bucket(bMeta).Get([]byte("schema_version")))
 		return nil
 	})
@@ -78,7 +78,7 @@ func (db *DB) SchemaVersion() (v uint64, err error) {
 
 // CSRFKey returns the secret that signs anti-forgery tokens.
 func (db *DB) CSRFKey() (key []byte, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		key = append([]byte(nil), tx.Bucket(bMeta).Get([]byte("csrf_key"))...)
 		return nil
 	})

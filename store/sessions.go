@@ -38,7 +38,7 @@ func (db *DB) CreateSession(userID uint64) (string, *Session, error) {
 	token, hash := NewToken()
 	now := db.now()
 	s := &Session{Hash: hash, UserID: userID, CreatedAt: now, LastSeen: now}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bSessionsByUser).Put(pairKey(userID, hash[:]), nil); err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (db *DB) CreateSession(userID uint64) (string, *Session, error) {
 // Session finds a session by the hash of its token.
 func (db *DB) Session(hash [32]byte) (*Session, error) {
 	var s Session
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		return getJSON(tx.Bucket(bSessions), hash[:], &s)
 	})
 	if err != nil {
@@ -62,7 +62,7 @@ func (db *DB) Session(hash [32]byte) (*Session, error) {
 
 // DeleteSession destroys one session; a missing one is not an error.
 func (db *DB) DeleteSession(hash [32]byte) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return deleteSessionTx(tx, hash) })
+	return db.update(func(tx *bolt.Tx) error { return deleteSessionTx(tx, hash) })
 }
 
 func deleteSessionTx(tx *bolt.Tx, hash [32]byte) error {
@@ -82,7 +82,7 @@ func deleteSessionTx(tx *bolt.Tx, hash [32]byte) error {
 // DeleteUserSessions destroys every session of userID but keep (zero to keep
 // none) and returns the hashes destroyed, so caches can forget them.
 func (db *DB) DeleteUserSessions(userID uint64, keep [32]byte) (gone [][32]byte, err error) {
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		gone, err = deleteUserSessionsTx(tx, userID, keep)
 		return err
 	})
@@ -113,7 +113,7 @@ func (db *DB) TouchSessions(seen map[[32]byte]time.Time) error {
 	if len(seen) == 0 {
 		return nil
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bSessions)
 		for h, t := range seen {
 			var s Session
@@ -137,7 +137,7 @@ func (db *DB) TouchSessions(seen map[[32]byte]time.Time) error {
 // DeleteExpiredSessions removes sessions idle since before idleBefore or
 // created before createdBefore, and returns how many went.
 func (db *DB) DeleteExpiredSessions(idleBefore, createdBefore time.Time) (n int, err error) {
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		var dead [][32]byte
 		err := tx.Bucket(bSessions).ForEach(func(k, v []byte) error {
 			var s Session

@@ -70,7 +70,7 @@ var settingsKey = []byte("site")
 // Settings returns the stored settings, or the defaults for lang when none are.
 func (db *DB) Settings(lang string) (s Settings, err error) {
 	s = DefaultSettings(lang)
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		err := getJSON(tx.Bucket(bSettings), settingsKey, &s)
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -82,7 +82,7 @@ func (db *DB) Settings(lang string) (s Settings, err error) {
 
 // SaveSettings stores s and audits who changed them.
 func (db *DB) SaveSettings(s Settings, actorID uint64) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if err := putJSON(tx.Bucket(bSettings), settingsKey, s); err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (db *DB) SaveSettings(s Settings, actorID uint64) error {
 
 // SeedSettings stores the defaults for lang unless settings exist.
 func (db *DB) SeedSettings(lang string) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bSettings).Get(settingsKey) != nil {
 			return nil
 		}

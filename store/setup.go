@@ -25,7 +25,7 @@ type SetupToken struct {
 func (db *DB) IssueSetupToken() (string, error) {
 	token, hash := NewToken()
 	now := db.now()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bSetupTokens)
 		var old [][]byte
 		err := b.ForEach(func(k, v []byte) error {
@@ -55,7 +55,7 @@ func (db *DB) IssueSetupToken() (string, error) {
 // CheckSetupToken reports ErrNotFound for an unknown token, ErrTokenGone for
 // a used, voided or expired one, and nil for one that can still be used.
 func (db *DB) CheckSetupToken(token string) error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
+	return db.view(func(tx *bolt.Tx) error {
 		_, err := db.setupTokenTx(tx, token)
 		return err
 	})
@@ -76,7 +76,7 @@ func (db *DB) setupTokenTx(tx *bolt.Tx, token string) (*SetupToken, error) {
 // CreateFirstAdmin uses token to create u as an administrator, atomically:
 // the token is spent only if the account is made, and never twice.
 func (db *DB) CreateFirstAdmin(token string, u *User) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		t, err := db.setupTokenTx(tx, token)
 		if err != nil {
 			return err

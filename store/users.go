@@ -68,7 +68,7 @@ func NormEmail(email string) string { return strings.ToLower(strings.TrimSpace(e
 // CreateUser stores a new user, assigning its ID and times, and audits who
 // created it (actorID 0: the user themself or a command).
 func (db *DB) CreateUser(u *User, actorID uint64) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if err := db.createUser(tx, u); err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (db *DB) createUser(tx *bolt.Tx, u *User) error {
 // User finds a user by id.
 func (db *DB) User(id uint64) (*User, error) {
 	var u *User
-	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+	err := db.view(func(tx *bolt.Tx) (err error) {
 		u, err = userTx(tx, id)
 		return err
 	})
@@ -120,7 +120,7 @@ func userTx(tx *bolt.Tx, id uint64) (*User, error) {
 // UserByEmail finds a user by email, case-insensitively.
 func (db *DB) UserByEmail(email string) (*User, error) {
 	var u *User
-	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+	err := db.view(func(tx *bolt.Tx) (err error) {
 		id := tx.Bucket(bUsersByEmail).Get([]byte(NormEmail(email)))
 		if id == nil {
 			return ErrNotFound
@@ -136,7 +136,7 @@ func (db *DB) UserByEmail(email string) (*User, error) {
 // last-administrator rule true. fn may return an error to abort.
 func (db *DB) UpdateUser(id uint64, ev AuditEvent, fn func(u *User) error) (*User, error) {
 	var out *User
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		u, err := userTx(tx, id)
 		if err != nil {
 			return err
@@ -201,7 +201,7 @@ func countActiveAdmins(tx *bolt.Tx) (n int, err error) {
 
 // HasAdmin reports whether an active administrator exists.
 func (db *DB) HasAdmin() (ok bool, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		n, err := countActiveAdmins(tx)
 		ok = n > 0
 		return err
@@ -220,7 +220,7 @@ type UserQuery struct {
 // ListUsers returns one page of users, newest last, and the total matching.
 func (db *DB) ListUsers(q UserQuery) (users []User, total int, err error) {
 	needle := strings.ToLower(strings.TrimSpace(q.Search))
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
 			var u User
 			if err := json.Unmarshal(v, &u); err != nil {
@@ -244,7 +244,7 @@ func (db *DB) ListUsers(q UserQuery) (users []User, total int, err error) {
 
 // Minors lists the users whose guardian is guardianID, by name.
 func (db *DB) Minors(guardianID uint64) (minors []User, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
 			var u User
 			if err := json.Unmarshal(v, &u); err != nil {
