@@ -111,7 +111,11 @@ func (t *Translator) Date(tm time.Time) string {
 		return ""
 	}
 	tm = tm.Local()
-	return t.T("date.long", "Day", tm.Day(), "Month", t.T("date.month."+strconv.Itoa(int(tm.Month()))), "Year", tm.Year())
+	day := strconv.Itoa(tm.Day())
+	if t.Lang == "fr" && tm.Day() == 1 {
+		day = "1er" // French writes the first of the month as an ordinal
+	}
+	return t.T("date.long", "Day", day, "Month", t.T("date.month."+strconv.Itoa(int(tm.Month()))), "Year", tm.Year())
 }
 
 // DateTime formats t as a long date and a 24-hour time.

@@ -131,6 +131,17 @@ func (db *DB) Ping() error {
 	})
 }
 
+// CommitID is the id of the last committed write transaction: it changes
+// exactly when something was written (tests use it to prove GETs write
+// nothing).
+func (db *DB) CommitID() (id uint64, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		id = uint64(tx.ID())
+		return nil
+	})
+	return id, err
+}
+
 // Check verifies the file's consistency (for tests and the backup command).
 func (db *DB) Check() error {
 	return db.view(func(tx *bolt.Tx) error {

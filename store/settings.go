@@ -48,7 +48,7 @@ func DefaultSettings(lang string) Settings {
 		DefaultLang:             lang,
 		SignupOpen:              true,
 		DPOName:                 "Data Protection Officer",
-		DPOEmail:                "dpo@localhost",
+		DPOEmail:                "dpo@example.org", // a placeholder the administrator replaces
 		SessionIdleMinutes:      120,
 		SessionAbsoluteHours:    24,
 		LoginFailuresPerAccount: 5,
