@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"accord/store"
+)
+
+func runCmd(args ...string) (code int, out, errOut string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// Ensure that `user add` prints the new id, and refuses duplicates and bad
+// values with exit 1 and a message.
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCmd("user", "add", "--data", dir, "--email", "root@example.org", "--password", "a long password", "--role", "admin")
+	if code != 0 || strings.TrimSpace(out) != "1" {
+		t.Fatalf("user add: got code %d out %q err %q, want 0 and id 1", code, out, errOut)
+	}
+	for _, args := range [][]string{
+		{"--email", "ROOT@example.org", "--password", "a long password"},
+		{"--email", "x@example.org", "--password", "short"},
+		{"--email", "x@example.org", "--password", "a long password", "--role", "king"},
+		{"--email", "not-an-email", "--password", "a long password"},
+	} {
+		code, _, errOut := runCmd(append([]string{"user", "add", "--data", dir}, args...)...)
+		if code != 1 || errOut == "" {
+			t.Errorf("user add %v: got code %d err %q, want 1 with a message", args, code, errOut)
+		}
+	}
+}
+
+// Ensure that commands needing the database exit 1 within 2 s, saying it is
+// in use, while another process holds it.
+func TestDataDirInUse(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, args := range [][]string{
+		{"backup", filepath.Join(t.TempDir(), "b.db"), "--data", dir},
+		{"user", "add", "--data", dir, "--email", "a@example.org", "--password", "a long password"},
+		{"serve", "--data", dir, "--addr", "127.0.0.1:0"},
+	} {
+		start := time.Now()
+		code, _, errOut := runCmd(args...)
+		if code != 1 || !strings.Contains(errOut, "in use") {
+			t.Errorf("%v: got code %d err %q, want 1 and 'in use'", args, code, errOut)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%v took %v, want under 2 s", args, d)
+		}
+	}
+}
+
+// Ensure that backup writes a database that opens and holds the users.
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	runCmd("user", "add", "--data", dir, "--email", "ann@example.org", "--password", "a long password")
+	file := filepath.Join(t.TempDir(), "copy", "accord.db")
+	if code, _, errOut := runCmd("backup", file, "--data", dir); code != 1 || errOut == "" {
+		t.Errorf("backup into a missing folder: got %d, want 1 with a message", code)
+	}
+	file = filepath.Join(t.TempDir(), "accord.db")
+	if code, _, errOut := runCmd("backup", "--data", dir, file); code != 0 {
+		t.Fatalf("backup: got %d %s", code, errOut)
+	}
+	db, err := store.Open(filepath.Dir(file), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.UserByEmail("ann@example.org"); err != nil {
+		t.Errorf("backup lacks the user: %v", err)
+	}
+}
+
+// Ensure that healthcheck exits 0 when /healthz answers ok, and 1 otherwise.
+func TestHealthcheck(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			w.Write([]byte("ok"))
+			return
+		}
+		http.NotFound(w, r)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	if code, _, errOut := runCmd("healthcheck", "--addr", ln.Addr().String()); code != 0 {
+		t.Errorf("healthcheck up: got %d %s", code, errOut)
+	}
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := free.Addr().String()
+	free.Close()
+	if code, _, _ := runCmd("healthcheck", "--addr", addr); code != 1 {
+		t.Errorf("healthcheck down: got %d, want 1", code)
+	}
+}
+
+// Ensure that unknown commands and help behave.
+func TestUsage(t *testing.T) {
+	if code, _, errOut := runCmd("frobnicate"); code != 2 || !strings.Contains(errOut, "Usage") {
+		t.Errorf("unknown command: got %d", code)
+	}
+	if code, _, _ := runCmd("serve", "--help"); code != 0 {
+		t.Errorf("serve --help: got %d, want 0", code)
+	}
+	if code, _, _ := runCmd("--lang", "de", "--data", t.TempDir()); code != 1 {
+		t.Errorf("--lang de: got %d, want 1", code)
+	}
+}
+
+// Ensure that the server takes its flags from ACCORD_* variables, answers
+// /healthz, and on SIGTERM finishes, closes the database and exits 0.
+func TestServeGracefulShutdown(t *testing.T) {
+	if os.Getenv("ACCORD_TEST_SERVE") == "1" {
+		os.Exit(run(nil, os.Stdout, os.Stderr))
+	}
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := free.Addr().String()
+	free.Close()
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeGracefulShutdown$")
+	cmd.Env = append(os.Environ(), "ACCORD_TEST_SERVE=1", "ACCORD_ADDR="+addr, "ACCORD_DATA="+dir, "ACCORD_LANG=fr")
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	up := false
+	for i := 0; i < 100 && !up; i++ {
+		time.Sleep(50 * time.Millisecond)
+		if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			up = res.StatusCode == http.StatusOK
+			res.Body.Close()
+		}
+	}
+	if !up {
+		cmd.Process.Kill()
+		t.Fatalf("server did not come up:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "/setup?token=") {
+		t.Errorf("no setup link in the log:\n%s", logs.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+	}
+	db, err := store.Open(dir, store.Options{Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("database not released: %v", err)
+	}
+	defer db.Close()
+	if s, _ := db.Settings("en"); s.DefaultLang != "fr" {
+		t.Errorf("ACCORD_LANG=fr not seeded: got %q", s.DefaultLang)
+	}
+}
