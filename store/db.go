@@ -6,6 +6,7 @@
 //	meta                 schema_version → BE uint64; csrf_key → 32 random bytes
 //	users                BE(id) → User
 //	users_by_email       lower(email) → BE(id)
+//	users_by_role        role 0x00 BE(id) → empty
 //	sessions             sha256(token) → Session
 //	sessions_by_user     BE(userID) sha256(token) → empty
 //	settings             "site" → Settings

@@ -2,6 +2,7 @@ package store
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -11,6 +12,7 @@ var (
 	bMeta           = []byte("meta")
 	bUsers          = []byte("users")
 	bUsersByEmail   = []byte("users_by_email")
+	bUsersByRole    = []byte("users_by_role")
 	bSessions       = []byte("sessions")
 	bSessionsByUser = []byte("sessions_by_user")
 	bSettings       = []byte("settings")
@@ -31,6 +33,7 @@ func init() {
 // Append only: never edit or reorder a released migration.
 var migrations = []func(tx *bolt.Tx) error{
 	migrateCSRFKey,
+	migrateRoleIndex,
 }
 
 func (db *DB) migrate(tx *bolt.Tx) error {
@@ -83,4 +86,17 @@ func (db *DB) CSRFKey() (key []byte, err error) {
 		return nil
 	})
 	return key, err
+}
+
+// migrateRoleIndex indexes users by role, so that finding administrators
+// does not read every account.
+func migrateRoleIndex(tx *bolt.Tx) error {
+	idx := tx.Bucket(bUsersByRole)
+	return tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+		var u User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return err
+		}
+		return idx.Put(indexKey([]byte(u.Role), u.ID), nil)
+	})
 }

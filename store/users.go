@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,6 +97,9 @@ func (db *DB) createUser(tx *bolt.Tx, u *User) error {
 	if err := idx.Put([]byte(NormEmail(u.Email)), itob(id)); err != nil {
 		return err
 	}
+	if err := tx.Bucket(bUsersByRole).Put(indexKey([]byte(u.Role), id), nil); err != nil {
+		return err
+	}
 	return putJSON(b, itob(id), u)
 }
 
@@ -149,6 +153,9 @@ func (db *DB) UpdateUser(id uint64, ev AuditEvent, fn func(u *User) error) (*Use
 		if err := reindexEmail(tx, before.Email, u.Email, id); err != nil {
 			return err
 		}
+		if err := reindexRole(tx, before.Role, u.Role, id); err != nil {
+			return err
+		}
 		if before.activeAdmin() && !u.activeAdmin() {
 			if n, err := countActiveAdmins(tx); err != nil {
 				return err
@@ -185,18 +192,31 @@ func reindexEmail(tx *bolt.Tx, old, new string, id uint64) error {
 	return idx.Put([]byte(NormEmail(new)), itob(id))
 }
 
+func reindexRole(tx *bolt.Tx, old, new Role, id uint64) error {
+	if old == new {
+		return nil
+	}
+	idx := tx.Bucket(bUsersByRole)
+	if err := idx.Delete(indexKey([]byte(old), id)); err != nil {
+		return err
+	}
+	return idx.Put(indexKey([]byte(new), id), nil)
+}
+
+// countActiveAdmins reads only the administrators, through the role index.
 func countActiveAdmins(tx *bolt.Tx) (n int, err error) {
-	err = tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
-		var u User
-		if err := json.Unmarshal(v, &u); err != nil {
-			return err
+	prefix := append([]byte(RoleAdmin), 0)
+	c := tx.Bucket(bUsersByRole).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		u, err := userTx(tx, btoi(k[len(prefix):]))
+		if err != nil {
+			return 0, err
 		}
 		if u.activeAdmin() {
 			n++
 		}
-		return nil
-	})
-	return n, err
+	}
+	return n, nil
 }
 
 // HasAdmin reports whether an active administrator exists.
@@ -292,6 +312,7 @@ func init() {
 			},
 			Erase: eraseUser},
 		BucketInfo{Name: string(bUsersByEmail), Class: Index, IndexOf: string(bUsers), Holds: "email → account"},
+		BucketInfo{Name: string(bUsersByRole), Class: Index, IndexOf: string(bUsers), Holds: "role → accounts"},
 	)
 }
 
@@ -323,6 +344,9 @@ func eraseUser(tx *bolt.Tx, userID uint64) (string, error) {
 		}
 	}
 	if err := tx.Bucket(bUsersByEmail).Delete([]byte(NormEmail(u.Email))); err != nil {
+		return "", err
+	}
+	if err := tx.Bucket(bUsersByRole).Delete(indexKey([]byte(u.Role), userID)); err != nil {
 		return "", err
 	}
 	return "", b.Delete(itob(userID))
