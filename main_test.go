@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	addr := free.Addr().String()
 	free.Close()
 	dir := t.TempDir()
-	var logs bytes.Buffer
+	var logs syncBuffer
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeGracefulShutdown$")
 	cmd.Env = append(os.Environ(), "ACCORD_TEST_SERVE=1", "ACCORD_ADDR="+addr, "ACCORD_DATA="+dir, "ACCORD_LANG=fr")
 	cmd.Stderr = &logs
@@ -172,4 +173,22 @@ func TestServeGracefulShutdown(t *testing.T) {
 	if s, _ := db.Settings("en"); s.DefaultLang != "fr" {
 		t.Errorf("ACCORD_LANG=fr not seeded: got %q", s.DefaultLang)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
