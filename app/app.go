@@ -87,6 +87,9 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	if err := db.SeedSettings(cfg.Lang); err != nil {
 		return nil, err
 	}
+	if err := db.SeedDefaultProcessing(); err != nil {
+		return nil, err
+	}
 	if err := a.reloadSettings(); err != nil {
 		return nil, err
 	}

@@ -52,6 +52,20 @@ func (p *Page) LangURL(l string) string {
 	return p.Path + "?" + q.Encode()
 }
 
+// Pick is the text of a per-language map in the page's language, else in
+// the other one.
+func (p *Page) Pick(texts map[string]string) string {
+	if t := texts[p.Lang]; t != "" {
+		return t
+	}
+	for _, l := range Langs {
+		if t := texts[l]; t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
 // Staff reports whether the signed-in user may see the staff pages.
 func (p *Page) Staff() bool { return p.User != nil && p.User.Role.Staff() }
 

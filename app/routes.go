@@ -71,6 +71,9 @@ func (a *App) routes() {
 	r.Get("/admin/settings", signedIn, admin, a.getSettings)
 	r.Post("/admin/settings", signedIn, admin, a.postSettings)
 
+	// Records of processing (GDPR art. 30) → admin/processing.
+	r.Get("/admin/processing", signedIn, staff, a.getProcessing)
+
 	// Live backup: a consistent copy of the database (audited).
 	r.Get("/admin/backup", a.getBackup)
 

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"accord/locales"
+	"accord/views"
+)
+
+// localeKeys reads every locale file of lang into one key set.
+func localeKeys(t *testing.T, lang string) map[string]bool {
+	t.Helper()
+	files, _ := fs.Glob(locales.FS, "*.json")
+	keys := map[string]bool{}
+	for _, name := range files {
+		if l, _, _ := strings.Cut(name, "."); l != lang {
+			continue
+		}
+		data, _ := fs.ReadFile(locales.FS, name)
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for k := range m {
+			if keys[k] {
+				t.Errorf("%s: key %s is also in another %s file", name, k, lang)
+			}
+			keys[k] = true
+		}
+	}
+	return keys
+}
+
+// Ensure that English and French have the same keys.
+func TestLocalesSameKeys(t *testing.T) {
+	en, fr := localeKeys(t, "en"), localeKeys(t, "fr")
+	for k := range en {
+		if !fr[k] {
+			t.Errorf("key %s is in English but not in French", k)
+		}
+	}
+	for k := range fr {
+		if !en[k] {
+			t.Errorf("key %s is in French but not in English", k)
+		}
+	}
+}
+
+var (
+	// Template actions: any dotted snake_case string literal is a key.
+	viewKey = regexp.MustCompile(`"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
+	// Go code: T("key"), N("key", …), page(c, "key"), flash(c, kind, "key").
+	goKey = regexp.MustCompile(`(?:\bT|\bN|page)\((?:c, )?"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"|flash\(c, "[a-z]+", "([a-z0-9_.]+)"`)
+)
+
+// Ensure that every key used in views/ and app/ exists.
+func TestLocalesKeysUsedExist(t *testing.T) {
+	en := localeKeys(t, "en")
+	missing := map[string][]string{}
+	fs.WalkDir(views.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, _ := fs.ReadFile(views.FS, path)
+		for _, action := range regexp.MustCompile(`\{\{[^}]*\}\}`).FindAllString(string(data), -1) {
+			for _, m := range viewKey.FindAllStringSubmatch(action, -1) {
+				if !en[m[1]] && !strings.HasSuffix(m[1], ".html") {
+					missing[m[1]] = append(missing[m[1]], path)
+				}
+			}
+		}
+		return nil
+	})
+	goFiles, _ := filepath.Glob("*.go")
+	for _, path := range goFiles {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		data, _ := os.ReadFile(path)
+		for _, m := range goKey.FindAllStringSubmatch(string(data), -1) {
+			key := m[1] + m[2]
+			if !en[key] {
+				missing[key] = append(missing[key], path)
+			}
+		}
+	}
+	var keys []string
+	for k := range missing {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Errorf("key %s is used in %v but in no locale file", k, missing[k])
+	}
+}
+
+// Ensure that every plural message has the forms its language needs.
+func TestLocalesPluralForms(t *testing.T) {
+	files, _ := fs.Glob(locales.FS, "*.json")
+	need := map[string][]string{"en": {"one", "other"}, "fr": {"one", "many", "other"}}
+	for _, name := range files {
+		lang, _, _ := strings.Cut(name, ".")
+		data, _ := fs.ReadFile(locales.FS, name)
+		var m map[string]any
+		json.Unmarshal(data, &m)
+		for k, v := range m {
+			forms, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			for _, f := range need[lang] {
+				if _, ok := forms[f]; !ok {
+					t.Errorf("%s: %s lacks the plural form %q", name, k, f)
+				}
+			}
+		}
+	}
+}
