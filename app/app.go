@@ -141,6 +141,7 @@ func (a *App) wire() error {
 		// requests
 
 		// courses
+		a.initCourses,
 	} {
 		if err := init(); err != nil {
 			return err
