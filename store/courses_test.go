@@ -255,6 +255,11 @@ func TestSweepRetention(t *testing.T) {
 		{"never enrolled, new", RoleLearner, nil, 29 * day, false, ""},
 		{"never enrolled, old", RoleLearner, nil, 30 * day, true, ReasonNeverEnrolled},
 		{"staff never enrolled", RoleDPO, nil, 400 * day, false, ""},
+		{"guardian of a minor", RoleLearner, func(db *DB, u *User, c *Course, now *time.Time) {
+			m := &User{Email: "minor@example.org", Role: RoleLearner, GuardianID: u.ID}
+			db.CreateUser(m, 0)
+			db.Enrol(m.ID, c.ID, 0)
+		}, 400 * day, false, ""},
 		{"enrolled", RoleLearner, func(db *DB, u *User, c *Course, now *time.Time) {
 			db.Enrol(u.ID, c.ID, 0)
 		}, 400 * day, false, ""},

@@ -20,8 +20,8 @@ type SweepResult struct {
 // SweepRetention is the daily review of the privacy policy: a learner with
 // no enrolment left for `days` days (counted from the end of the last
 // enrolment, or from the account's creation for one never enrolled) is
-// flagged for deletion. Staff accounts are never flagged. days <= 0 turns
-// the review off.
+// flagged for deletion. Staff accounts and guardians of a minor's account
+// are never flagged. days <= 0 turns the review off.
 func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 	if days <= 0 {
 		return res, nil
@@ -31,12 +31,16 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 		limit := time.Duration(days) * 24 * time.Hour
 		flags := tx.Bucket(bRetentionFlags)
 		var users []User
+		guardians := map[uint64]bool{}
 		err := tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
 			var u User
 			if err := json.Unmarshal(v, &u); err != nil {
 				return err
 			}
 			users = append(users, u)
+			if u.GuardianID != 0 {
+				guardians[u.GuardianID] = true
+			}
 			return nil
 		})
 		if err != nil {
@@ -48,7 +52,9 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 				return err
 			}
 			flagged := flags.Get(itob(u.ID)) != nil
-			if u.Role.Staff() || active {
+			// A guardian's account serves their minor's: it goes with the
+			// minor's own review, not on its own.
+			if u.Role.Staff() || active || guardians[u.ID] {
 				if flagged {
 					if err := db.clearFlag(tx, u.ID, "review"); err != nil {
 						return err
