@@ -361,3 +361,19 @@ func BenchmarkProgressScan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAddProgressRows measures writing 1,000 progress records for one
+// user in one transaction (the helper export benchmarks use for data).
+func BenchmarkAddProgressRows(b *testing.B) {
+	db, _ := testDB(b)
+	c := testCourse(b, db, "C")
+	u := testUser(b, db, "u@x.org", RoleLearner)
+	if err := db.Enrol(u.ID, c.ID, 0); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := db.AddProgressRows(u.ID, c.ID, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
