@@ -20,10 +20,6 @@ import (
 
 const auditPerPage = 50
 
-// ActAuditExported is audited for every download of the audit log (it
-// holds personal data).
-const ActAuditExported store.Action = "audit_exported"
-
 // auditActions lists the actions that have an `audit.action.<name>` key in
 // the English locale files: every feature translates its own, so the filter
 // offers them all without a list kept by hand.
@@ -156,7 +152,7 @@ func (a *App) getAuditCSV(c *fiber.Ctx) error {
 	}
 	me := currentUser(c)
 	detail := fmt.Sprintf("action=%s user=%s", f.Action, f.Email)
-	if err := a.db.Audit(store.AuditEvent{Action: ActAuditExported, ActorID: me.ID, Detail: detail}); err != nil {
+	if err := a.db.Audit(store.AuditEvent{Action: store.ActAuditExported, ActorID: me.ID, Detail: detail}); err != nil {
 		return err
 	}
 	tr := a.translator(c)

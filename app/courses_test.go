@@ -204,7 +204,7 @@ func TestAuditPages(t *testing.T) {
 		t.Errorf("unknown user filter: message missing")
 	}
 
-	before, _, _ := e.db.ListAudit(store.AuditQuery{Action: ActAuditExported})
+	before, _, _ := e.db.ListAudit(store.AuditQuery{Action: store.ActAuditExported})
 	res = c.get("/admin/audit.csv?action=settings_changed").want(t, 200)
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Errorf("content type: got %s", ct)
@@ -215,7 +215,7 @@ func TestAuditPages(t *testing.T) {
 	if strings.Contains(res.Body, ",\"=HYPERLINK") || !strings.Contains(res.Body, "'=HYPERLINK") {
 		t.Errorf("csv cell not neutralised:\n%s", res.Body[:300])
 	}
-	after, _, _ := e.db.ListAudit(store.AuditQuery{Action: ActAuditExported})
+	after, _, _ := e.db.ListAudit(store.AuditQuery{Action: store.ActAuditExported})
 	if len(after)-len(before) != 1 {
 		t.Errorf("audit_exported events: got %d new, want 1", len(after)-len(before))
 	}
@@ -285,7 +285,7 @@ func TestCoursesLocales(t *testing.T) {
 			t.Errorf("en.courses.json: missing %s", k)
 		}
 	}
-	for _, a := range []store.Action{store.ActCourseCreated, store.ActCourseDeleted, store.ActEnrolled, store.ActUnenrolled, store.ActRetentionFlagged, store.ActRetentionCleared, ActAuditExported} {
+	for _, a := range []store.Action{store.ActCourseCreated, store.ActCourseDeleted, store.ActEnrolled, store.ActUnenrolled, store.ActRetentionFlagged, store.ActRetentionCleared, store.ActAuditExported} {
 		if !en["audit.action."+string(a)] {
 			t.Errorf("no name for action %s", a)
 		}

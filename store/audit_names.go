@@ -4,6 +4,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// ActAuditExported is audited for every download of the audit log (it
+// holds personal data).
+const ActAuditExported Action = "audit_exported"
+
 // UserEmails maps each of ids to its account's email (ids of erased
 // accounts are left out), from one read.
 func (db *DB) UserEmails(ids []uint64) (map[uint64]string, error) {
