@@ -144,6 +144,7 @@ func (a *App) wire() error {
 		// requests
 
 		// courses
+		a.initCourses,
 	} {
 		if err := init(); err != nil {
 			return err

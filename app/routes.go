@@ -87,6 +87,26 @@ func (a *App) routes() {
 
 	// ===== Courses and retention =====
 
+	// Courses (administrators): list and create → courses/index; one course,
+	// enrol, unenrol, delete with its data → courses/course.
+	r.Get("/admin/courses", signedIn, admin, a.getCourses)
+	r.Post("/admin/courses", signedIn, admin, a.postCourse)
+	r.Get("/admin/courses/:id<int>", signedIn, admin, a.getCourse)
+	r.Post("/admin/courses/:id<int>/enrol", signedIn, admin, a.postEnrol)
+	r.Post("/admin/courses/:id<int>/unenrol", signedIn, admin, a.postUnenrol)
+	r.Post("/admin/courses/:id<int>/delete", signedIn, admin, a.postCourseDelete)
+
+	// Retention review (staff): flagged accounts → courses/retention.
+	r.Get("/admin/courses/retention", signedIn, staff, a.getRetention)
+
+	// My courses (signed in): enrolments and progress → courses/mine.
+	r.Get("/profile/courses", signedIn, gate, a.getMyCourses)
+
+	// Audit log (staff): filters, pages of 50 → audit/index (audit/_table);
+	// CSV download of the same filters (audited).
+	r.Get("/admin/audit", signedIn, staff, a.getAudit)
+	r.Get("/admin/audit.csv", signedIn, staff, a.getAuditCSV)
+
 	// Anything else: a translated 404.
 	r.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

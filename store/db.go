@@ -13,6 +13,14 @@
 //	audit                BE(id) → AuditEvent (append-only)
 //	audit_by_user        BE(userID) BE(eventID) → empty (actor and subject)
 //	setup_tokens         sha256(token) → SetupToken
+//	courses              BE(id) → Course
+//	courses_by_code      lower(code) → BE(courseID)
+//	enrolments           BE(userID) BE(courseID) → Enrolment
+//	enrolments_by_course BE(courseID) BE(userID) → empty
+//	progress             BE(userID) BE(courseID) activityID → Progress
+//	progress_by_course   BE(courseID) BE(userID) activityID → empty
+//	enrolment_ends       BE(userID) → time the last enrolment ended (JSON)
+//	retention_flags      BE(userID) → RetentionFlag
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.

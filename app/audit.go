@@ -1,0 +1,180 @@
+package app
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+const auditPerPage = 50
+
+// auditActions lists the actions that have an `audit.action.<name>` key in
+// the English locale files: every feature translates its own, so the filter
+// offers them all without a list kept by hand.
+func auditActions(locales fs.FS) ([]string, error) {
+	files, err := fs.Glob(locales, "en*.json")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, name := range files {
+		data, err := fs.ReadFile(locales, name)
+		if err != nil {
+			return nil, err
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(data, &keys); err != nil {
+			return nil, fmt.Errorf("app: locale file %s: %w", name, err)
+		}
+		for k := range keys {
+			if a, ok := strings.CutPrefix(k, "audit.action."); ok {
+				out = append(out, a)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// actionLists caches auditActions per locale folder (they are embedded:
+// they never change while the process runs).
+var actionLists sync.Map
+
+func cachedAuditActions(locales fs.FS) ([]string, error) {
+	if !reflect.TypeOf(locales).Comparable() { // a map (fstest.MapFS) cannot be a key
+		return auditActions(locales)
+	}
+	if v, ok := actionLists.Load(locales); ok {
+		return v.([]string), nil
+	}
+	list, err := auditActions(locales)
+	if err != nil {
+		return nil, err
+	}
+	actionLists.Store(locales, list)
+	return list, nil
+}
+
+// auditFilter is the audit log's query, from ?action=&user=&page=.
+type auditFilter struct {
+	Action string
+	Email  string
+	Page   int
+	// Unknown: the email matches no account (nothing to show).
+	Unknown bool
+	Query   store.AuditQuery
+}
+
+func (a *App) auditFilter(c *fiber.Ctx) (auditFilter, error) {
+	f := auditFilter{Action: strings.TrimSpace(c.Query("action")), Email: strings.TrimSpace(c.Query("user")), Page: max(1, c.QueryInt("page", 1))}
+	f.Query = store.AuditQuery{Action: store.Action(f.Action), Limit: auditPerPage, Offset: (f.Page - 1) * auditPerPage}
+	if f.Email != "" {
+		u, err := a.db.UserByEmail(f.Email)
+		if errors.Is(err, store.ErrNotFound) {
+			f.Unknown = true
+		} else if err != nil {
+			return f, err
+		} else {
+			f.Query.UserID = u.ID
+		}
+	}
+	return f, nil
+}
+
+// auditRow is one event as the page shows it.
+type auditRow struct {
+	store.AuditEvent
+	Actor, Subject string // emails, "" for the system or an erased account
+}
+
+// getAudit lists the audit log, newest first, 50 a page, filtered by action
+// and by user (actor or subject).
+func (a *App) getAudit(c *fiber.Ctx) error {
+	f, err := a.auditFilter(c)
+	if err != nil {
+		return err
+	}
+	var events []store.AuditEvent
+	total := 0
+	if !f.Unknown {
+		if events, total, err = a.db.ListAudit(f.Query); err != nil {
+			return err
+		}
+	}
+	ids := make([]uint64, 0, 2*len(events))
+	for _, e := range events {
+		ids = append(ids, e.ActorID, e.SubjectID)
+	}
+	emails, err := a.db.UserEmails(ids)
+	if err != nil {
+		return err
+	}
+	rows := make([]auditRow, len(events))
+	for i, e := range events {
+		rows[i] = auditRow{AuditEvent: e, Actor: emails[e.ActorID], Subject: emails[e.SubjectID]}
+	}
+	actions, err := cachedAuditActions(a.cfg.Locales)
+	if err != nil {
+		return err
+	}
+	p := a.page(c, "audit.title")
+	actions = slices.Clone(actions)
+	sort.SliceStable(actions, func(i, j int) bool {
+		return p.T("audit.action."+actions[i]) < p.T("audit.action."+actions[j])
+	})
+	csv := "/admin/audit.csv"
+	if qs := string(c.Request().URI().QueryString()); qs != "" {
+		csv += "?" + qs
+	}
+	p.Data = map[string]any{"Rows": rows, "Total": total, "Filter": f, "Actions": actions, "CSV": csv,
+		"Pages": pagination(c, f.Page, total, auditPerPage)}
+	return a.render(c, fiber.StatusOK, "audit/index", "audit/_table", p)
+}
+
+// getAuditCSV downloads the filtered audit log as CSV, from one consistent
+// read; the download itself is audited (it holds personal data).
+func (a *App) getAuditCSV(c *fiber.Ctx) error {
+	f, err := a.auditFilter(c)
+	if err != nil {
+		return err
+	}
+	me := currentUser(c)
+	detail := fmt.Sprintf("action=%s user=%s", f.Action, f.Email)
+	if err := a.db.Audit(store.AuditEvent{Action: store.ActAuditExported, ActorID: me.ID, Detail: detail}); err != nil {
+		return err
+	}
+	tr := a.translator(c)
+	// Written into the response buffer from one read transaction (one
+	// consistent snapshot); the client is only written to after the read
+	// ends, so a slow client never holds it open (bbolt: an open read
+	// blocks the file's growth).
+	bw := bufio.NewWriter(c.Response().BodyWriter())
+	cw := startCSV(c, fmt.Sprintf("accord-audit-%s.csv", a.db.Now().UTC().Format("20060102-150405")), bw)
+	if err := cw.row(tr.T("audit.time"), tr.T("audit.action_code"), tr.T("audit.action"), tr.T("audit.actor"), tr.T("audit.subject"), tr.T("audit.detail")); err != nil {
+		return err
+	}
+	if !f.Unknown {
+		err = a.db.EachAuditNamed(f.Query, func(e *store.AuditEvent, actor, subject string) error {
+			return cw.row(e.Time.UTC().Format(time.RFC3339), string(e.Action), tr.T("audit.action."+string(e.Action)), actor, subject, e.Detail)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := cw.flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}

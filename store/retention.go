@@ -1,0 +1,274 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SweepResult says what a retention sweep changed.
+type SweepResult struct {
+	Flagged int // newly flagged
+	Cleared int // flags removed (enrolled again, or now staff)
+	Total   int // flags after the sweep
+}
+
+// SweepRetention is the daily review of the privacy policy: a learner with
+// no enrolment left for `days` days (counted from the end of the last
+// enrolment, or from the account's creation for one never enrolled) is
+// flagged for deletion. Staff accounts and guardians of a minor's account
+// are never flagged. days <= 0 turns the review off.
+func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
+	if days <= 0 {
+		return res, nil
+	}
+	err = db.update(func(tx *bolt.Tx) error {
+		now := db.now()
+		limit := time.Duration(days) * 24 * time.Hour
+		flags := tx.Bucket(bRetentionFlags)
+		var users []User
+		guardians := map[uint64]bool{}
+		err := tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
+			var u User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			users = append(users, u)
+			if u.GuardianID != 0 {
+				guardians[u.GuardianID] = true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			since, active, err := lastEnrolmentEnd(tx, u.ID)
+			if err != nil {
+				return err
+			}
+			flagged := flags.Get(itob(u.ID)) != nil
+			// A guardian's account serves their minor's: it goes with the
+			// minor's own review, not on its own.
+			if u.Role.Staff() || active || guardians[u.ID] {
+				if flagged {
+					if err := db.clearFlag(tx, u.ID, "review"); err != nil {
+						return err
+					}
+					res.Cleared++
+				}
+				continue
+			}
+			reason := ReasonNoEnrolment
+			if since.IsZero() {
+				since, reason = u.CreatedAt, ReasonNeverEnrolled
+			}
+			if flagged {
+				res.Total++
+				continue
+			}
+			if now.Sub(since) < limit {
+				continue
+			}
+			f := RetentionFlag{UserID: u.ID, FlaggedAt: now, Since: since, Reason: reason}
+			if err := putJSON(flags, itob(u.ID), &f); err != nil {
+				return err
+			}
+			if err := db.auditTx(tx, &AuditEvent{Action: ActRetentionFlagged, SubjectID: u.ID, Detail: reason}); err != nil {
+				return err
+			}
+			res.Flagged++
+			res.Total++
+		}
+		return nil
+	})
+	return res, err
+}
+
+// lastEnrolmentEnd is when the user's last enrolment ended (zero if the user
+// never had one), and whether one is still active.
+func lastEnrolmentEnd(tx *bolt.Tx, userID uint64) (end time.Time, active bool, err error) {
+	if v := tx.Bucket(bEnrolmentEnds).Get(itob(userID)); v != nil {
+		if err := json.Unmarshal(v, &end); err != nil {
+			return end, false, err
+		}
+	}
+	c := tx.Bucket(bEnrolments).Cursor()
+	prefix := itob(userID)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var e Enrolment
+		if err := json.Unmarshal(v, &e); err != nil {
+			return end, false, err
+		}
+		if e.Active() {
+			active = true
+		} else if e.EndedAt.After(end) {
+			end = e.EndedAt
+		}
+	}
+	return end, active, nil
+}
+
+// LastEnrolmentEnd is when the user's last enrolment ended (zero if never
+// enrolled) and whether an enrolment is still active.
+func (db *DB) LastEnrolmentEnd(userID uint64) (end time.Time, active bool, err error) {
+	err = db.view(func(tx *bolt.Tx) (err error) {
+		end, active, err = lastEnrolmentEnd(tx, userID)
+		return err
+	})
+	return end, active, err
+}
+
+// clearFlag removes the user's retention flag, if any, with an audit line.
+func (db *DB) clearFlag(tx *bolt.Tx, userID uint64, why string) error {
+	flags := tx.Bucket(bRetentionFlags)
+	if flags.Get(itob(userID)) == nil {
+		return nil
+	}
+	if err := flags.Delete(itob(userID)); err != nil {
+		return err
+	}
+	return db.auditTx(tx, &AuditEvent{Action: ActRetentionCleared, SubjectID: userID, Detail: why})
+}
+
+// FlaggedUser is a retention flag with its account.
+type FlaggedUser struct {
+	RetentionFlag
+	Email string
+	Name  string
+}
+
+// RetentionFlags lists the flagged accounts, longest without enrolment first.
+func (db *DB) RetentionFlags() (out []FlaggedUser, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bRetentionFlags).ForEach(func(k, v []byte) error {
+			var f FlaggedUser
+			if err := json.Unmarshal(v, &f.RetentionFlag); err != nil {
+				return err
+			}
+			u, err := userTx(tx, btoi(k))
+			if errors.Is(err, ErrNotFound) {
+				return nil // erased since: the flag goes with the next erasure sweep
+			} else if err != nil {
+				return err
+			}
+			f.Email, f.Name = u.Email, u.Name()
+			out = append(out, f)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
+	return out, err
+}
+
+// CountRetentionFlags counts the flagged accounts (dashboard).
+func (db *DB) CountRetentionFlags() (n int, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bRetentionFlags).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+func init() {
+	registerBuckets(
+		BucketInfo{Name: string(bCourses), Class: NotPersonal, Holds: "courses: code and titles"},
+		BucketInfo{Name: string(bCoursesByCode), Class: Index, IndexOf: string(bCourses), Holds: "course code → course"},
+		BucketInfo{Name: string(bEnrolments), Class: Personal, Holds: "enrolments: who follows which course, since when, until when",
+			Records: recordsEnrolments, Erase: eraseEnrolments},
+		BucketInfo{Name: string(bEnrolmentsByCourse), Class: Index, IndexOf: string(bEnrolments), Holds: "course → enrolled accounts"},
+		BucketInfo{Name: string(bProgress), Class: Personal, Holds: "progress in each activity of a course: status, percent, score",
+			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
+				return eachProgress(tx, userID, func(p *Progress) error { return emit(p) })
+			},
+			Erase: eraseProgress},
+		BucketInfo{Name: string(bProgressByCourse), Class: Index, IndexOf: string(bProgress), Holds: "course → progress records"},
+		BucketInfo{Name: string(bEnrolmentEnds), Class: Personal, Holds: "when the account's last enrolment ended (for the retention review)",
+			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
+				v := tx.Bucket(bEnrolmentEnds).Get(itob(userID))
+				if v == nil {
+					return nil
+				}
+				var at time.Time
+				if err := json.Unmarshal(v, &at); err != nil {
+					return err
+				}
+				return emit(map[string]any{"user_id": userID, "last_enrolment_ended_at": at})
+			},
+			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
+				return "", tx.Bucket(bEnrolmentEnds).Delete(itob(userID))
+			}},
+		BucketInfo{Name: string(bRetentionFlags), Class: Personal, Holds: "accounts flagged for deletion by the retention review",
+			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
+				var f RetentionFlag
+				if err := getJSON(tx.Bucket(bRetentionFlags), itob(userID), &f); errors.Is(err, ErrNotFound) {
+					return nil
+				} else if err != nil {
+					return err
+				}
+				return emit(&f)
+			},
+			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
+				return "", tx.Bucket(bRetentionFlags).Delete(itob(userID))
+			}},
+	)
+}
+
+// enrolmentRecord is an enrolment as it goes in the export: with the
+// course's code and titles, readable without the rest of the database.
+type enrolmentRecord struct {
+	Enrolment
+	CourseCode    string `json:"course_code"`
+	CourseTitleEN string `json:"course_title_en"`
+	CourseTitleFR string `json:"course_title_fr"`
+}
+
+func recordsEnrolments(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
+	cs := tx.Bucket(bCourses)
+	c := tx.Bucket(bEnrolments).Cursor()
+	prefix := itob(userID)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var r enrolmentRecord
+		if err := json.Unmarshal(v, &r.Enrolment); err != nil {
+			return err
+		}
+		var co Course
+		if err := getJSON(cs, k[8:16], &co); err == nil {
+			r.CourseCode, r.CourseTitleEN, r.CourseTitleFR = co.Code, co.TitleEN, co.TitleFR
+		}
+		if err := emit(&r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func eraseEnrolments(tx *bolt.Tx, userID uint64) (string, error) {
+	en, idx := tx.Bucket(bEnrolments), tx.Bucket(bEnrolmentsByCourse)
+	for _, k := range prefixKeys(en, itob(userID)) {
+		if err := en.Delete(k); err != nil {
+			return "", err
+		}
+		if err := idx.Delete(swapPair(k)); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+func eraseProgress(tx *bolt.Tx, userID uint64) (string, error) {
+	pr, idx := tx.Bucket(bProgress), tx.Bucket(bProgressByCourse)
+	for _, k := range prefixKeys(pr, itob(userID)) {
+		if err := pr.Delete(k); err != nil {
+			return "", err
+		}
+		if err := idx.Delete(swapPair(k)); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
+}
