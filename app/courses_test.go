@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -292,4 +291,3 @@ func TestCoursesLocales(t *testing.T) {
 	}
 }
 
-func itoa(id uint64) string { return strconv.FormatUint(id, 10) }
