@@ -137,6 +137,7 @@ func (a *App) wire() error {
 		// cookies
 
 		// dpo
+		a.initDPO,
 
 		// requests
 

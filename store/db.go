@@ -12,6 +12,14 @@
 //	audit                BE(id) → AuditEvent (append-only)
 //	audit_by_user        BE(userID) BE(eventID) → empty (actor and subject)
 //	setup_tokens         sha256(token) → SetupToken
+//	dpo_threads          BE(id) → DPOThread (subject, status, unread mark)
+//	dpo_threads_by_user  BE(userID) BE(threadID) → empty
+//	dpo_messages         BE(threadID) BE(n) → DPOMessage
+//	dpo_unread           BE(threadID) → empty (threads the officer has not read)
+//	notifications        BE(id) → Notification
+//	notifications_by_user BE(userID) BE(id) → empty
+//	outbox               BE(id) → OutMail (deleted once delivered)
+//	password_resets      sha256(token) → PasswordReset
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.

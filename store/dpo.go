@@ -1,0 +1,424 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bDPOThreads       = []byte("dpo_threads")
+	bDPOThreadsByUser = []byte("dpo_threads_by_user")
+	bDPOMessages      = []byte("dpo_messages")
+	bDPOUnread        = []byte("dpo_unread")
+)
+
+// Audited actions of the DPO contact.
+const (
+	ActDPOThreadOpened Action = "dpo_thread_opened"
+	ActDPOReplied      Action = "dpo_replied"
+	ActDPOClosed       Action = "dpo_closed"
+)
+
+// DPOStatus is where a thread with the Data Protection Officer stands.
+type DPOStatus string
+
+// The statuses of a DPO thread.
+const (
+	DPOOpen     DPOStatus = "open"     // waiting for the officer
+	DPOAnswered DPOStatus = "answered" // the officer answered last
+	DPOClosed   DPOStatus = "closed"   // closed by the officer
+)
+
+// DPOStatuses lists every status, in the order filters show them.
+var DPOStatuses = []DPOStatus{DPOOpen, DPOAnswered, DPOClosed}
+
+// DPOEvent is what moves a thread from one status to another.
+type DPOEvent string
+
+// The events of a DPO thread.
+const (
+	DPOLearnerWrote DPOEvent = "learner_wrote" // a new thread or a learner's reply
+	DPOStaffReplied DPOEvent = "staff_replied"
+	DPOStaffClosed  DPOEvent = "staff_closed"
+)
+
+// ErrDPOTransition is returned for an event a thread's status does not allow.
+var ErrDPOTransition = errors.New("store: not allowed in this status")
+
+// NextDPOStatus is the status after ev: a learner's message (re)opens the
+// thread, a staff reply answers it, and only an open or answered thread can
+// be closed.
+func NextDPOStatus(from DPOStatus, ev DPOEvent) (DPOStatus, error) {
+	switch ev {
+	case DPOLearnerWrote:
+		return DPOOpen, nil
+	case DPOStaffReplied:
+		return DPOAnswered, nil
+	case DPOStaffClosed:
+		if from == DPOOpen || from == DPOAnswered {
+			return DPOClosed, nil
+		}
+	}
+	return from, ErrDPOTransition
+}
+
+// DPOThread is a conversation between a user and the Data Protection
+// Officer. Its messages live in their own bucket, so lists stay light.
+type DPOThread struct {
+	ID        uint64    `json:"id"`
+	UserID    uint64    `json:"user_id"`
+	Subject   string    `json:"subject"`
+	Status    DPOStatus `json:"status"`
+	Messages  int       `json:"messages"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	ClosedAt  time.Time `json:"closed_at,omitzero"`
+	// Unread: the user wrote since the officer last replied or marked the
+	// thread read.
+	Unread bool `json:"unread,omitempty"`
+}
+
+// DPOMessage is one message of a thread.
+type DPOMessage struct {
+	ThreadID uint64    `json:"thread_id"`
+	N        int       `json:"n"`
+	AuthorID uint64    `json:"author_id,omitempty"` // 0 once the author is erased
+	Staff    bool      `json:"staff"`
+	Body     string    `json:"body"`
+	At       time.Time `json:"at"`
+}
+
+// CreateDPOThread opens a thread for userID with its first message.
+func (db *DB) CreateDPOThread(userID uint64, subject, body string) (*DPOThread, error) {
+	t := &DPOThread{UserID: userID, Subject: subject, Status: DPOOpen}
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bDPOThreads)
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		t.ID = id
+		t.CreatedAt = db.now()
+		if err := tx.Bucket(bDPOThreadsByUser).Put(pairKey(userID, itob(id)), nil); err != nil {
+			return err
+		}
+		if err := db.addDPOMessage(tx, t, userID, false, body); err != nil {
+			return err
+		}
+		return db.auditTx(tx, &AuditEvent{Action: ActDPOThreadOpened, ActorID: userID, SubjectID: userID, Detail: fmt.Sprintf("thread %d", id)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// ReplyDPO adds a message to thread id by authorID, as staff or as the
+// thread's user, and moves its status.
+func (db *DB) ReplyDPO(id, authorID uint64, staff bool, body string) (*DPOThread, error) {
+	var t *DPOThread
+	err := db.update(func(tx *bolt.Tx) (err error) {
+		if t, err = dpoThreadTx(tx, id); err != nil {
+			return err
+		}
+		ev := DPOLearnerWrote
+		if staff {
+			ev = DPOStaffReplied
+		}
+		if t.Status, err = NextDPOStatus(t.Status, ev); err != nil {
+			return err
+		}
+		if err := db.addDPOMessage(tx, t, authorID, staff, body); err != nil {
+			return err
+		}
+		return db.auditTx(tx, &AuditEvent{Action: ActDPOReplied, ActorID: authorID, SubjectID: t.UserID, Detail: fmt.Sprintf("thread %d", id)})
+	})
+	return t, err
+}
+
+// addDPOMessage appends a message to t and saves t with its new status,
+// times and unread mark.
+func (db *DB) addDPOMessage(tx *bolt.Tx, t *DPOThread, authorID uint64, staff bool, body string) error {
+	now := db.now()
+	t.Messages++
+	t.UpdatedAt = now
+	t.ClosedAt = time.Time{}
+	m := DPOMessage{ThreadID: t.ID, N: t.Messages, AuthorID: authorID, Staff: staff, Body: body, At: now}
+	if err := putJSON(tx.Bucket(bDPOMessages), pairKey(t.ID, itob(uint64(m.N))), &m); err != nil {
+		return err
+	}
+	return db.saveDPOThread(tx, t, !staff)
+}
+
+func (db *DB) saveDPOThread(tx *bolt.Tx, t *DPOThread, unread bool) error {
+	t.Unread = unread
+	idx := tx.Bucket(bDPOUnread)
+	var err error
+	if unread {
+		err = idx.Put(itob(t.ID), nil)
+	} else {
+		err = idx.Delete(itob(t.ID))
+	}
+	if err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bDPOThreads), itob(t.ID), t)
+}
+
+// CloseDPOThread closes thread id (staff only); ErrDPOTransition when it is
+// already closed.
+func (db *DB) CloseDPOThread(id, actorID uint64) (*DPOThread, error) {
+	var t *DPOThread
+	err := db.update(func(tx *bolt.Tx) (err error) {
+		if t, err = dpoThreadTx(tx, id); err != nil {
+			return err
+		}
+		if t.Status, err = NextDPOStatus(t.Status, DPOStaffClosed); err != nil {
+			return err
+		}
+		t.UpdatedAt = db.now()
+		t.ClosedAt = t.UpdatedAt
+		if err := db.saveDPOThread(tx, t, false); err != nil {
+			return err
+		}
+		return db.auditTx(tx, &AuditEvent{Action: ActDPOClosed, ActorID: actorID, SubjectID: t.UserID, Detail: fmt.Sprintf("thread %d", id)})
+	})
+	return t, err
+}
+
+// MarkDPORead clears the officer's unread mark of thread id (an explicit
+// action: viewing a thread writes nothing).
+func (db *DB) MarkDPORead(id uint64) (*DPOThread, error) {
+	var t *DPOThread
+	err := db.update(func(tx *bolt.Tx) (err error) {
+		if t, err = dpoThreadTx(tx, id); err != nil {
+			return err
+		}
+		if !t.Unread {
+			return nil
+		}
+		return db.saveDPOThread(tx, t, false)
+	})
+	return t, err
+}
+
+// DPOThread returns thread id with its messages, oldest first.
+func (db *DB) DPOThread(id uint64) (t *DPOThread, msgs []DPOMessage, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		if t, err = dpoThreadTx(tx, id); err != nil {
+			return err
+		}
+		msgs, err = dpoMessagesTx(tx, id)
+		return err
+	})
+	return t, msgs, err
+}
+
+func dpoThreadTx(tx *bolt.Tx, id uint64) (*DPOThread, error) {
+	var t DPOThread
+	if err := getJSON(tx.Bucket(bDPOThreads), itob(id), &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func dpoMessagesTx(tx *bolt.Tx, id uint64) ([]DPOMessage, error) {
+	var out []DPOMessage
+	prefix := itob(id)
+	c := tx.Bucket(bDPOMessages).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var m DPOMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// UserDPOThreads lists the threads of userID, newest first.
+func (db *DB) UserDPOThreads(userID uint64) (out []DPOThread, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		return eachUserDPOThread(tx, userID, func(t *DPOThread) error {
+			out = append([]DPOThread{*t}, out...)
+			return nil
+		})
+	})
+	return out, err
+}
+
+func eachUserDPOThread(tx *bolt.Tx, userID uint64, fn func(t *DPOThread) error) error {
+	prefix := itob(userID)
+	c := tx.Bucket(bDPOThreadsByUser).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		t, err := dpoThreadTx(tx, btoi(k[8:]))
+		if err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DPOQuery filters ListDPOThreads.
+type DPOQuery struct {
+	Status DPOStatus // "" for all
+	Unread bool      // only threads the officer has not read
+	Offset int
+	Limit  int
+}
+
+// ListDPOThreads returns one page of threads, most recently active first
+// (by id: newest threads first), and the total matching.
+func (db *DB) ListDPOThreads(q DPOQuery) (out []DPOThread, total int, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bDPOThreads).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var t DPOThread
+			if err := json.Unmarshal(v, &t); err != nil {
+				return err
+			}
+			if (q.Status != "" && t.Status != q.Status) || (q.Unread && !t.Unread) {
+				continue
+			}
+			if total >= q.Offset && (q.Limit <= 0 || len(out) < q.Limit) {
+				out = append(out, t)
+			}
+			total++
+		}
+		return nil
+	})
+	return out, total, err
+}
+
+// DPOUnreadCount is how many threads wait for the officer to read them
+// (one small index, no thread decoded).
+func (db *DB) DPOUnreadCount() (n int, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bDPOUnread).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+func init() {
+	registerBuckets(
+		BucketInfo{Name: string(bDPOThreads), Class: Personal, Holds: "threads with the Data Protection Officer: subject, status, times",
+			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
+				return eachUserDPOThread(tx, userID, func(t *DPOThread) error { return emit(t) })
+			},
+			Erase: eraseDPOThreads},
+		BucketInfo{Name: string(bDPOMessages), Class: Personal, Holds: "messages of the threads with the Data Protection Officer",
+			Records: dpoMessageRecords,
+			Erase:   eraseDPOMessages},
+		BucketInfo{Name: string(bDPOThreadsByUser), Class: Index, IndexOf: string(bDPOThreads), Holds: "account → DPO threads"},
+		BucketInfo{Name: string(bDPOUnread), Class: Index, IndexOf: string(bDPOThreads), Holds: "DPO threads the officer has not read"},
+	)
+}
+
+// dpoMessageRecords emits the messages of the user's threads and those the
+// user wrote in other threads (as staff).
+func dpoMessageRecords(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
+	own := map[uint64]bool{}
+	err := eachUserDPOThread(tx, userID, func(t *DPOThread) error {
+		own[t.ID] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bDPOMessages).ForEach(func(_, v []byte) error {
+		var m DPOMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		if own[m.ThreadID] || m.AuthorID == userID {
+			return emit(&m)
+		}
+		return nil
+	})
+}
+
+// eraseDPOThreads deletes the user's threads and, first, their messages
+// (found through the index this removes; erasing messages again later
+// finds nothing left to do).
+func eraseDPOThreads(tx *bolt.Tx, userID uint64) (string, error) {
+	if _, err := eraseDPOMessages(tx, userID); err != nil {
+		return "", err
+	}
+	var ids []uint64
+	err := eachUserDPOThread(tx, userID, func(t *DPOThread) error {
+		ids = append(ids, t.ID)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		for _, del := range []func() error{
+			func() error { return tx.Bucket(bDPOThreads).Delete(itob(id)) },
+			func() error { return tx.Bucket(bDPOUnread).Delete(itob(id)) },
+			func() error { return tx.Bucket(bDPOThreadsByUser).Delete(pairKey(userID, itob(id))) },
+		} {
+			if err := del(); err != nil {
+				return "", err
+			}
+		}
+	}
+	return "", nil
+}
+
+// eraseDPOMessages deletes the messages of the user's threads and makes the
+// replies they wrote as staff in other threads anonymous: those belong to
+// the other user's record.
+func eraseDPOMessages(tx *bolt.Tx, userID uint64) (string, error) {
+	own := map[uint64]bool{}
+	err := eachUserDPOThread(tx, userID, func(t *DPOThread) error {
+		own[t.ID] = true
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	b := tx.Bucket(bDPOMessages)
+	var del [][]byte
+	var anon []DPOMessage
+	err = b.ForEach(func(k, v []byte) error {
+		var m DPOMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		switch {
+		case own[m.ThreadID]:
+			del = append(del, append([]byte(nil), k...))
+		case m.AuthorID == userID:
+			m.AuthorID = 0
+			anon = append(anon, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, k := range del {
+		if err := b.Delete(k); err != nil {
+			return "", err
+		}
+	}
+	for _, m := range anon {
+		if err := putJSON(b, pairKey(m.ThreadID, itob(uint64(m.N))), &m); err != nil {
+			return "", err
+		}
+	}
+	if len(anon) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%d replies written as staff in other people's threads, kept without the author: they belong to those people's records", len(anon)), nil
+}
