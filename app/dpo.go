@@ -177,7 +177,7 @@ func (a *App) tellOfficer(t *store.DPOThread, u *store.User, key string) error {
 		return err
 	}
 	for _, o := range officers {
-		if err := a.notify(Notice{UserID: o.ID, Subject: key + ".subject", Body: key + ".body", Args: args, Link: adminDPOPath(t.ID), InAppOnly: true}); err != nil {
+		if err := a.notify(Notice{UserID: o.ID, Subject: key + ".subject", Body: key + ".body", Args: args, Link: adminDPOPath(t.ID), AboutID: u.ID, InAppOnly: true}); err != nil {
 			return err
 		}
 	}
@@ -185,7 +185,7 @@ func (a *App) tellOfficer(t *store.DPOThread, u *store.User, key string) error {
 	if set.DPOEmail == "" {
 		return nil
 	}
-	return a.mailTo(set.DPOEmail, set.DefaultLang, key+".subject", key+".mail", append(args, "Link", a.absURL(adminDPOPath(t.ID)))...)
+	return a.mailAbout(u.ID, set.DPOEmail, set.DefaultLang, key+".subject", key+".mail", append(args, "Link", a.absURL(adminDPOPath(t.ID)))...)
 }
 
 // officers are the users with the dpo role, or the administrators when

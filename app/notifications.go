@@ -19,6 +19,9 @@ type Notice struct {
 	Body    string // locale key
 	Args    []any  // placeholders of both: name, value pairs; values strings or numbers
 	Link    string // a local path the notice points to
+	// AboutID is the user the notice speaks of when it is not the
+	// recipient (0: none); erasing that user deletes the notice.
+	AboutID uint64
 	// InAppOnly skips the mail (the recipient is told by mail otherwise).
 	InAppOnly bool
 }
@@ -36,8 +39,9 @@ func (a *App) notify(n Notice) error {
 	var m *store.OutMail
 	if a.mailOn() && !n.InAppOnly {
 		m = a.renderMail(u.ID, u.Email, u.Lang, n.Subject, n.Body, n.Link, n.Args)
+		m.AboutID = n.AboutID
 	}
-	rec := &store.Notification{UserID: u.ID, Subject: n.Subject, Body: n.Body, Args: n.Args, Link: n.Link}
+	rec := &store.Notification{UserID: u.ID, Subject: n.Subject, Body: n.Body, Args: n.Args, Link: n.Link, AboutID: n.AboutID}
 	if err := a.db.AddNotification(rec, m); err != nil {
 		return err
 	}
@@ -126,4 +130,18 @@ func (a *App) postNotificationsRead(c *fiber.Ctx) error {
 	}
 	a.flash(c, "ok", "notifications.marked_read")
 	return a.redirect(c, "/notifications")
+}
+
+// reloadNoticeCounts rebuilds the in-memory unread counts from the store,
+// after notifications were removed behind the app's back (erasure).
+func (a *App) reloadNoticeCounts() error {
+	counts, err := a.db.UnreadNotificationCounts()
+	if err != nil {
+		return err
+	}
+	uc := a.desk().unread
+	uc.mu.Lock()
+	uc.m = counts
+	uc.mu.Unlock()
+	return nil
 }

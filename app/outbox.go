@@ -17,6 +17,10 @@ type desk struct {
 	sender  *mail.Sender // nil: mail is not configured
 	sending sync.Mutex   // one delivery round at a time
 	unread  *unreadCounts
+	// resets are the addresses that asked for a reset link, handled by the
+	// mail job so that the answer takes the same time whether or not an
+	// account exists (no account enumeration by timing).
+	resets chan string
 }
 
 // desks maps each App to its desk.
@@ -38,7 +42,7 @@ const (
 
 // initMail configures SMTP from --smtp and registers the outbox worker.
 func (a *App) initMail() error {
-	d := &desk{unread: &unreadCounts{m: map[uint64]int{}}}
+	d := &desk{unread: &unreadCounts{m: map[uint64]int{}}, resets: make(chan string, 256)}
 	if a.cfg.SMTP != "" {
 		s, err := mail.New(a.cfg.SMTP, a.cfg.MailFrom)
 		if err != nil {
@@ -47,14 +51,9 @@ func (a *App) initMail() error {
 		d.sender = s
 		a.jobDefs = append(a.jobDefs, job{every: 5 * time.Second, run: a.deliverMail})
 	}
-	counts, err := a.db.UnreadNotificationCounts()
-	if err != nil {
-		return err
-	}
-	d.unread.m = counts
 	desks.Store(a, d)
 	a.onShutdown = append(a.onShutdown, func() { desks.Delete(a) })
-	return nil
+	return a.reloadNoticeCounts()
 }
 
 // mailOn reports whether mail is configured.
@@ -65,10 +64,18 @@ func (a *App) mailOn() bool { return a.desk().sender != nil }
 // (name, value pairs; values strings or numbers). Without mail configured
 // it does nothing. It is not linked to an account: use notify for users.
 func (a *App) mailTo(address, lang, subjectKey, bodyKey string, args ...any) error {
+	return a.mailAbout(0, address, lang, subjectKey, bodyKey, args...)
+}
+
+// mailAbout is mailTo for a mail that speaks of user aboutID (0: nobody):
+// erasing that user removes it from the outbox.
+func (a *App) mailAbout(aboutID uint64, address, lang, subjectKey, bodyKey string, args ...any) error {
 	if !a.mailOn() {
 		return nil
 	}
-	return a.db.EnqueueMail(a.renderMail(0, address, lang, subjectKey, bodyKey, "", args))
+	m := a.renderMail(0, address, lang, subjectKey, bodyKey, "", args)
+	m.AboutID = aboutID
+	return a.db.EnqueueMail(m)
 }
 
 // renderMail renders a mail in lang; link, a local path, is appended as an
@@ -101,6 +108,7 @@ func (a *App) deliverMail() {
 	}
 	d.sending.Lock()
 	defer d.sending.Unlock()
+	a.handleResetRequests()
 	due, err := a.db.DueMails(a.db.Now(), mailBatch)
 	if err != nil {
 		a.log.Error("outbox", "err", err)

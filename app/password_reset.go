@@ -61,13 +61,32 @@ func (a *App) postForgot(c *fiber.Ctx) error {
 		return a.tooMany(c, f, wait, a.showForgot)
 	}
 	a.limits.hit(ipKey, time.Hour)
-	if err := a.sendResetLink(in.Email); err != nil {
-		return err
+	select {
+	case a.desk().resets <- strings.Clone(in.Email):
+	default:
+		a.log.Warn("password reset: too many requests waiting, one dropped")
 	}
 	a.flash(c, "info", "password.forgot.sent")
 	return a.redirect(c, "/login")
 }
 
+// handleResetRequests queues a reset link for each address that asked
+// since the last round (from the mail job).
+func (a *App) handleResetRequests() {
+	for {
+		select {
+		case email := <-a.desk().resets:
+			if err := a.sendResetLink(email); err != nil {
+				a.log.Error("password reset: queue the link", "err", err)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// sendResetLink queues a reset link to the account of email, if it exists,
+// is active and has not asked too often.
 func (a *App) sendResetLink(email string) error {
 	u, err := a.db.UserByEmail(email)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Suspended) {

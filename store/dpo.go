@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -245,10 +246,11 @@ func dpoMessagesTx(tx *bolt.Tx, id uint64) ([]DPOMessage, error) {
 func (db *DB) UserDPOThreads(userID uint64) (out []DPOThread, err error) {
 	err = db.view(func(tx *bolt.Tx) error {
 		return eachUserDPOThread(tx, userID, func(t *DPOThread) error {
-			out = append([]DPOThread{*t}, out...)
+			out = append(out, *t)
 			return nil
 		})
 	})
+	slices.Reverse(out)
 	return out, err
 }
 

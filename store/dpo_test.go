@@ -78,6 +78,9 @@ func TestDPORecordsAndErase(t *testing.T) {
 	if err := db.AddNotification(&Notification{UserID: ann.ID, Subject: "s", Body: "b"}, &OutMail{UserID: ann.ID, To: ann.Email, Subject: "s", Body: "b"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.AddNotification(&Notification{UserID: off.ID, AboutID: ann.ID, Subject: "s", Body: "b"}, &OutMail{To: "dpo@example.org", AboutID: ann.ID}); err != nil {
+		t.Fatal(err)
+	}
 	count := func(user uint64) map[string]int {
 		got := map[string]int{}
 		err := db.view(func(tx *bolt.Tx) error {
@@ -93,11 +96,11 @@ func TestDPORecordsAndErase(t *testing.T) {
 		}
 		return got
 	}
-	if got := count(ann.ID); got["dpo_threads"] != 1 || got["dpo_messages"] != 2 || got["notifications"] != 1 || got["outbox"] != 1 {
-		t.Errorf("ann's records: got %v, want 1 thread, 2 messages, 1 notification, 1 mail", got)
+	if got := count(ann.ID); got["dpo_threads"] != 1 || got["dpo_messages"] != 2 || got["notifications"] != 1 || got["outbox"] != 2 {
+		t.Errorf("ann's records: got %v, want 1 thread, 2 messages, 1 notification, 2 mails (to and about her)", got)
 	}
-	if got := count(off.ID); got["dpo_messages"] != 1 || got["dpo_threads"] != 0 {
-		t.Errorf("officer's records: got %v, want their 1 message", got)
+	if got := count(off.ID); got["dpo_messages"] != 1 || got["dpo_threads"] != 0 || got["notifications"] != 1 {
+		t.Errorf("officer's records: got %v, want their 1 message and 1 notification", got)
 	}
 	err = db.update(func(tx *bolt.Tx) error {
 		for _, name := range []string{"dpo_messages", "dpo_threads", "notifications", "outbox"} {
@@ -112,6 +115,9 @@ func TestDPORecordsAndErase(t *testing.T) {
 	}
 	if got := count(ann.ID); len(got) != 0 {
 		t.Errorf("after erasure: got %v, want nothing", got)
+	}
+	if got := count(off.ID); got["notifications"] != 0 || got["dpo_messages"] != 0 {
+		t.Errorf("officer after ann's erasure: got %v, want no notification about her and her thread's messages gone", got)
 	}
 	if _, _, err := db.DPOThread(th.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("erased thread: got %v, want ErrNotFound", err)

@@ -25,6 +25,10 @@ type Notification struct {
 	Args      []any     `json:"args,omitempty"`
 	Link      string    `json:"link,omitempty"`
 	Read      bool      `json:"read,omitempty"`
+	// AboutID is the user the notification speaks of, when not the
+	// recipient (a learner's message told to the officer): erasing that
+	// user deletes it too.
+	AboutID uint64 `json:"about_id,omitempty"`
 }
 
 // AddNotification stores n and, when mail is not nil, queues mail in the
@@ -158,25 +162,35 @@ func init() {
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return eachNotification(tx, userID, false, func(n *Notification) error { return emit(n) })
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-				var ids []uint64
-				err := eachNotification(tx, userID, false, func(n *Notification) error {
-					ids = append(ids, n.ID)
-					return nil
-				})
-				if err != nil {
-					return "", err
-				}
-				for _, id := range ids {
-					if err := tx.Bucket(bNotifications).Delete(itob(id)); err != nil {
-						return "", err
-					}
-					if err := tx.Bucket(bNotificationsByUser).Delete(pairKey(userID, itob(id))); err != nil {
-						return "", err
-					}
-				}
-				return "", nil
-			}},
+			Erase: eraseNotifications},
 		BucketInfo{Name: string(bNotificationsByUser), Class: Index, IndexOf: string(bNotifications), Holds: "account → notifications"},
 	)
+}
+
+// eraseNotifications deletes the notifications to userID and those about
+// userID sent to others (one pass over the bucket).
+func eraseNotifications(tx *bolt.Tx, userID uint64) (string, error) {
+	var gone []Notification
+	err := tx.Bucket(bNotifications).ForEach(func(_, v []byte) error {
+		var n Notification
+		if err := json.Unmarshal(v, &n); err != nil {
+			return err
+		}
+		if n.UserID == userID || n.AboutID == userID {
+			gone = append(gone, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, n := range gone {
+		if err := tx.Bucket(bNotifications).Delete(itob(n.ID)); err != nil {
+			return "", err
+		}
+		if err := tx.Bucket(bNotificationsByUser).Delete(pairKey(n.UserID, itob(n.ID))); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
 }

@@ -15,7 +15,8 @@ var bOutbox = []byte("outbox")
 // the outbox keeps nothing that was delivered.
 type OutMail struct {
 	ID        uint64    `json:"id"`
-	UserID    uint64    `json:"user_id,omitempty"` // the recipient's account, if any
+	UserID    uint64    `json:"user_id,omitempty"`  // the recipient's account, if any
+	AboutID   uint64    `json:"about_id,omitempty"` // the user the mail speaks of, if not the recipient
 	To        string    `json:"to"`
 	Subject   string    `json:"subject"`
 	Body      string    `json:"body"` // plain text
@@ -141,14 +142,14 @@ func init() {
 		}})
 }
 
-// outboxMatcher tells the mails to userID: by account, or by address while
-// the account is still readable.
+// outboxMatcher tells the mails to or about userID: by account, or by
+// address while the account is still readable.
 func outboxMatcher(tx *bolt.Tx, userID uint64) func(m *OutMail) bool {
 	email := ""
 	if u, err := userTx(tx, userID); err == nil {
 		email = NormEmail(u.Email)
 	}
 	return func(m *OutMail) bool {
-		return m.UserID == userID || (email != "" && strings.EqualFold(strings.TrimSpace(m.To), email))
+		return m.UserID == userID || m.AboutID == userID || (email != "" && strings.EqualFold(strings.TrimSpace(m.To), email))
 	}
 }
