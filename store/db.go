@@ -16,6 +16,7 @@
 //	dpo_threads_by_user  BE(userID) BE(threadID) → empty
 //	dpo_messages         BE(threadID) BE(n) → DPOMessage
 //	dpo_unread           BE(threadID) → empty (threads the officer has not read)
+//	dpo_threads_by_status status 0x00 BE(threadID) → empty
 //	notifications        BE(id) → Notification
 //	notifications_by_user BE(userID) BE(id) → empty
 //	outbox               BE(id) → OutMail (deleted once delivered)

@@ -16,6 +16,7 @@ var (
 	bDPOThreadsByUser = []byte("dpo_threads_by_user")
 	bDPOMessages      = []byte("dpo_messages")
 	bDPOUnread        = []byte("dpo_unread")
+	bDPOByStatus      = []byte("dpo_threads_by_status")
 )
 
 // Audited actions of the DPO contact.
@@ -156,8 +157,19 @@ func (db *DB) addDPOMessage(tx *bolt.Tx, t *DPOThread, authorID uint64, staff bo
 	return db.saveDPOThread(tx, t, !staff)
 }
 
+// saveDPOThread stores t with its unread mark and keeps both indexes true.
 func (db *DB) saveDPOThread(tx *bolt.Tx, t *DPOThread, unread bool) error {
 	t.Unread = unread
+	if old, err := dpoThreadTx(tx, t.ID); err == nil && old.Status != t.Status {
+		if err := tx.Bucket(bDPOByStatus).Delete(indexKey([]byte(old.Status), t.ID)); err != nil {
+			return err
+		}
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := tx.Bucket(bDPOByStatus).Put(indexKey([]byte(t.Status), t.ID), nil); err != nil {
+		return err
+	}
 	idx := tx.Bucket(bDPOUnread)
 	var err error
 	if unread {
@@ -277,21 +289,46 @@ type DPOQuery struct {
 	Limit  int
 }
 
-// ListDPOThreads returns one page of threads, most recently active first
-// (by id: newest threads first), and the total matching.
+// ListDPOThreads returns one page of threads, newest first, and the total
+// matching. It walks index keys and decodes only the page it returns.
 func (db *DB) ListDPOThreads(q DPOQuery) (out []DPOThread, total int, err error) {
 	err = db.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bDPOThreads).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var t DPOThread
-			if err := json.Unmarshal(v, &t); err != nil {
-				return err
+		var ids []uint64 // newest first, when a filter applies
+		switch {
+		case q.Unread:
+			c := tx.Bucket(bDPOUnread).Cursor()
+			for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+				ids = append(ids, btoi(k))
 			}
-			if (q.Status != "" && t.Status != q.Status) || (q.Unread && !t.Unread) {
-				continue
+		case q.Status != "":
+			prefix := append([]byte(q.Status), 0)
+			c := tx.Bucket(bDPOByStatus).Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				ids = append(ids, btoi(k[len(prefix):]))
+			}
+			slices.Reverse(ids)
+		default:
+			c := tx.Bucket(bDPOThreads).Cursor()
+			for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+				ids = append(ids, btoi(k))
+			}
+		}
+		for _, id := range ids {
+			if q.Unread && q.Status != "" {
+				t, err := dpoThreadTx(tx, id)
+				if err != nil {
+					return err
+				}
+				if t.Status != q.Status {
+					continue
+				}
 			}
 			if total >= q.Offset && (q.Limit <= 0 || len(out) < q.Limit) {
-				out = append(out, t)
+				t, err := dpoThreadTx(tx, id)
+				if err != nil {
+					return err
+				}
+				out = append(out, *t)
 			}
 			total++
 		}
@@ -322,6 +359,7 @@ func init() {
 			Erase:   eraseDPOMessages},
 		BucketInfo{Name: string(bDPOThreadsByUser), Class: Index, IndexOf: string(bDPOThreads), Holds: "account → DPO threads"},
 		BucketInfo{Name: string(bDPOUnread), Class: Index, IndexOf: string(bDPOThreads), Holds: "DPO threads the officer has not read"},
+		BucketInfo{Name: string(bDPOByStatus), Class: Index, IndexOf: string(bDPOThreads), Holds: "status → DPO threads"},
 	)
 }
 
@@ -367,6 +405,7 @@ func eraseDPOThreads(tx *bolt.Tx, userID uint64) (string, error) {
 		for _, del := range []func() error{
 			func() error { return tx.Bucket(bDPOThreads).Delete(itob(id)) },
 			func() error { return tx.Bucket(bDPOUnread).Delete(itob(id)) },
+			func() error { return deleteDPOStatusKeys(tx, id) },
 			func() error { return tx.Bucket(bDPOThreadsByUser).Delete(pairKey(userID, itob(id))) },
 		} {
 			if err := del(); err != nil {
@@ -423,4 +462,13 @@ func eraseDPOMessages(tx *bolt.Tx, userID uint64) (string, error) {
 		return "", nil
 	}
 	return fmt.Sprintf("%d replies written as staff in other people's threads, kept without the author: they belong to those people's records", len(anon)), nil
+}
+
+func deleteDPOStatusKeys(tx *bolt.Tx, id uint64) error {
+	for _, st := range DPOStatuses {
+		if err := tx.Bucket(bDPOByStatus).Delete(indexKey([]byte(st), id)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

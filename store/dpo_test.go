@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -151,5 +152,49 @@ func TestPasswordReset(t *testing.T) {
 	db.Now = func() time.Time { return now }
 	if _, err := db.PasswordResetFor(c); !errors.Is(err, ErrTokenGone) {
 		t.Errorf("expired token: got %v, want ErrTokenGone", err)
+	}
+}
+
+// Ensure that the inbox filters follow every status change, newest first,
+// with totals and pages.
+func TestListDPOThreads(t *testing.T) {
+	db := openDPOTest(t)
+	ann := dpoTestUser(t, db, "ann@example.org", RoleLearner)
+	var ids []uint64
+	for i := 0; i < 4; i++ {
+		th, err := db.CreateDPOThread(ann.ID, "s", "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, th.ID)
+	}
+	db.ReplyDPO(ids[0], 9, true, "answer")
+	db.CloseDPOThread(ids[1], 9)
+	db.ReplyDPO(ids[1], ann.ID, false, "reopen")
+	db.CloseDPOThread(ids[2], 9)
+	for _, tc := range []struct {
+		q     DPOQuery
+		want  []uint64
+		total int
+	}{
+		{DPOQuery{}, []uint64{ids[3], ids[2], ids[1], ids[0]}, 4},
+		{DPOQuery{Status: DPOOpen}, []uint64{ids[3], ids[1]}, 2},
+		{DPOQuery{Status: DPOAnswered}, []uint64{ids[0]}, 1},
+		{DPOQuery{Status: DPOClosed}, []uint64{ids[2]}, 1},
+		{DPOQuery{Unread: true}, []uint64{ids[3], ids[1]}, 2},
+		{DPOQuery{Unread: true, Status: DPOClosed}, nil, 0},
+		{DPOQuery{Offset: 1, Limit: 2}, []uint64{ids[2], ids[1]}, 4},
+	} {
+		got, total, err := db.ListDPOThreads(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotIDs []uint64
+		for _, th := range got {
+			gotIDs = append(gotIDs, th.ID)
+		}
+		if total != tc.total || fmt.Sprint(gotIDs) != fmt.Sprint(tc.want) {
+			t.Errorf("%+v: got %v (total %d), want %v (total %d)", tc.q, gotIDs, total, tc.want, tc.total)
+		}
 	}
 }
