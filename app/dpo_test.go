@@ -1,7 +1,9 @@
 package app
 
 import (
+	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"accord/locales"
 	"accord/store"
 )
 
@@ -304,5 +307,35 @@ func TestDPODemo(t *testing.T) {
 	}
 	if ts[1].Status != store.DPOAnswered || ts[0].Status != store.DPOOpen {
 		t.Errorf("got statuses %s, %s; want answered, open", ts[1].Status, ts[0].Status)
+	}
+}
+
+// Ensure that this feature's locale files have the same keys in English
+// and French, and that French plurals have one, many and other.
+func TestDPOLocaleKeys(t *testing.T) {
+	load := func(name string) map[string]any {
+		data, err := fs.ReadFile(locales.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]any{}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return m
+	}
+	en, fr := load("en.dpo.json"), load("fr.dpo.json")
+	for k := range en {
+		if _, ok := fr[k]; !ok {
+			t.Errorf("%s: in English, not in French", k)
+		}
+	}
+	for k, v := range fr {
+		if _, ok := en[k]; !ok {
+			t.Errorf("%s: in French, not in English", k)
+		}
+		if p, ok := v.(map[string]any); ok && (p["one"] == nil || p["many"] == nil || p["other"] == nil) {
+			t.Errorf("%s: French plural needs one, many and other", k)
+		}
 	}
 }
