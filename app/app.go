@@ -140,6 +140,7 @@ func (a *App) wire() error {
 		// cookies
 
 		// dpo
+		a.initDPO,
 
 		// requests
 

@@ -35,7 +35,7 @@ func (a *App) getLogin(c *fiber.Ctx) error {
 func (a *App) showLogin(c *fiber.Ctx, f *Form) error {
 	p := a.page(c, "auth.login.title")
 	p.Form = f
-	p.Data = map[string]any{"CanRemember": a.consents(c, "preferences")}
+	p.Data = map[string]any{"CanRemember": a.consents(c, "preferences"), "CanReset": a.cfg.SMTP != ""}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "auth/login", "auth/_login_form", p)
 }
 

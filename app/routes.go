@@ -83,6 +83,29 @@ func (a *App) routes() {
 
 	// ===== DPO contact, notifications, mail, password reset (issue 5) =====
 
+	// Contact the DPO (no consent gate: CONTRACT.md) → dpo/index (dpo/_form, dpo/_threads), dpo/thread (dpo/_thread).
+	r.Get("/profile/dpo", signedIn, a.getDPO)
+	r.Post("/profile/dpo", signedIn, a.postDPO)
+	r.Get("/profile/dpo/:id<int>", signedIn, a.getDPOThread)
+	r.Post("/profile/dpo/:id<int>/reply", signedIn, a.postDPOReply)
+
+	// The officer's inbox → dpo/inbox (dpo/_inbox), dpo/admin_thread (dpo/_admin_thread).
+	r.Get("/admin/dpo", signedIn, staff, a.getDPOInbox)
+	r.Get("/admin/dpo/:id<int>", signedIn, staff, a.getAdminDPOThread)
+	r.Post("/admin/dpo/:id<int>/reply", signedIn, staff, a.postAdminDPOReply)
+	r.Post("/admin/dpo/:id<int>/close", signedIn, staff, a.postAdminDPOClose)
+	r.Post("/admin/dpo/:id<int>/read", signedIn, staff, a.postAdminDPORead)
+
+	// In-app notifications → notifications/index (notifications/_list).
+	r.Get("/notifications", signedIn, gate, a.getNotifications)
+	r.Post("/notifications/read", signedIn, gate, a.postNotificationsRead)
+
+	// Password reset by e-mailed link, only with mail → password/forgot (password/_forgot_form), password/reset (password/_reset_form).
+	r.Get("/password/forgot", a.needMail, a.getForgot)
+	r.Post("/password/forgot", a.needMail, a.postForgot)
+	r.Get("/password/reset", a.needMail, a.getReset)
+	r.Post("/password/reset", a.needMail, a.postReset)
+
 	// ===== Data requests, export, erasure (issue 5) =====
 
 	// ===== Courses and retention =====

@@ -40,17 +40,3 @@ func (a *App) cookiePolicyRef(lang string) (versionID uint64, textHash string) {
 
 // rememberUsername sets or clears accord_username after sign-in (cookies).
 func (a *App) rememberUsername(c *fiber.Ctx, email string, on bool) {}
-
-// Notice is something to tell a user: in the app, and by mail when mail is
-// configured. Subject and body are locale keys, rendered in the
-// recipient's language.
-type Notice struct {
-	UserID  uint64
-	Subject string // locale key
-	Body    string // locale key
-	Args    []any  // placeholders of both
-	Link    string // a local path the notice points to
-}
-
-// notify delivers n (dpo/notifications).
-func (a *App) notify(n Notice) error { return nil }

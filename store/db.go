@@ -21,6 +21,15 @@
 //	progress_by_course   BE(courseID) BE(userID) activityID → empty
 //	enrolment_ends       BE(userID) → time the last enrolment ended (JSON)
 //	retention_flags      BE(userID) → RetentionFlag
+//	dpo_threads          BE(id) → DPOThread (subject, status, unread mark)
+//	dpo_threads_by_user  BE(userID) BE(threadID) → empty
+//	dpo_messages         BE(threadID) BE(n) → DPOMessage
+//	dpo_unread           BE(threadID) → empty (threads the officer has not read)
+//	dpo_threads_by_status status 0x00 BE(threadID) → empty
+//	notifications        BE(id) → Notification
+//	notifications_by_user BE(userID) BE(id) → empty
+//	outbox               BE(id) → OutMail (deleted once delivered)
+//	password_resets      sha256(token) → PasswordReset
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.

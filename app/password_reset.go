@@ -1,0 +1,168 @@
+package app
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Password reset by e-mailed link (single use, one hour), only when mail is
+// configured: without mail the routes answer 404.
+
+// Limits of /password/forgot: per address (answered 429), and per account
+// (silently: the answer must not tell whether the account exists).
+const (
+	forgotPerIPPerHour      = 5
+	forgotPerAccountPerHour = 3
+)
+
+type forgotForm struct {
+	Email string `form:"email" validate:"required,email,max=254"`
+}
+
+type resetForm struct {
+	Token    string `form:"token" validate:"required,max=200"`
+	Password string `form:"password" validate:"required,min=10,max=1024"`
+}
+
+// needMail answers 404 while mail is not configured.
+func (a *App) needMail(c *fiber.Ctx) error {
+	if !a.mailOn() {
+		return fiber.ErrNotFound
+	}
+	return c.Next()
+}
+
+// getForgot shows the form that asks for a reset link.
+func (a *App) getForgot(c *fiber.Ctx) error { return a.showForgot(c, &Form{}) }
+
+func (a *App) showForgot(c *fiber.Ctx, f *Form) error {
+	p := a.page(c, "password.forgot.title")
+	p.Form = f
+	return a.render(c, statusOr(f.Status, fiber.StatusOK), "password/forgot", "password/_forgot_form", p)
+}
+
+// postForgot mails a reset link if the account exists and is active, and
+// answers the same either way.
+func (a *App) postForgot(c *fiber.Ctx) error {
+	var in forgotForm
+	f := a.bind(c, &in)
+	if f.Invalid() {
+		f.Status = fiber.StatusUnprocessableEntity
+		return a.showForgot(c, f)
+	}
+	ipKey := "forgot:ip:" + c.IP()
+	if over, wait := a.limits.over(ipKey, forgotPerIPPerHour, time.Hour); over {
+		return a.tooMany(c, f, wait, a.showForgot)
+	}
+	a.limits.hit(ipKey, time.Hour)
+	select {
+	case a.desk().resets <- strings.Clone(in.Email):
+	default:
+		a.log.Warn("password reset: too many requests waiting, one dropped")
+	}
+	a.flash(c, "info", "password.forgot.sent")
+	return a.redirect(c, "/login")
+}
+
+// handleResetRequests queues a reset link for each address that asked
+// since the last round (from the mail job).
+func (a *App) handleResetRequests() {
+	for {
+		select {
+		case email := <-a.desk().resets:
+			if err := a.sendResetLink(email); err != nil {
+				a.log.Error("password reset: queue the link", "err", err)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// sendResetLink queues a reset link to the account of email, if it exists,
+// is active and has not asked too often.
+func (a *App) sendResetLink(email string) error {
+	u, err := a.db.UserByEmail(email)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Suspended) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	acctKey := "forgot:acct:" + store.NormEmail(email)
+	if over, _ := a.limits.over(acctKey, forgotPerAccountPerHour, time.Hour); over {
+		return nil
+	}
+	a.limits.hit(acctKey, time.Hour)
+	token, err := a.db.IssuePasswordReset(u.ID)
+	if err != nil {
+		return err
+	}
+	link := "/password/reset?token=" + url.QueryEscape(token)
+	return a.db.EnqueueMail(a.renderMail(u.ID, u.Email, u.Lang, "password.mail.subject", "password.mail.body", link,
+		[]any{"Name", u.Name(), "Site", a.Settings().SiteName}))
+}
+
+// getReset shows the new-password form of a valid link (410 otherwise).
+func (a *App) getReset(c *fiber.Ctx) error {
+	token := strings.Clone(c.Query("token"))
+	if _, err := a.resetFor(token); err != nil {
+		return err
+	}
+	return a.showReset(c, &Form{Values: map[string][]string{"token": {token}}})
+}
+
+func (a *App) showReset(c *fiber.Ctx, f *Form) error {
+	p := a.page(c, "password.reset.title")
+	p.Form = f
+	return a.render(c, statusOr(f.Status, fiber.StatusOK), "password/reset", "password/_reset_form", p)
+}
+
+// resetFor finds the reset of token: a used, expired or unknown token is
+// 410 alike.
+func (a *App) resetFor(token string) (*store.PasswordReset, error) {
+	r, err := a.db.PasswordResetFor(token)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrTokenGone) || token == "" {
+		return nil, fiber.ErrGone
+	}
+	return r, err
+}
+
+// postReset sets the new password, spends the link and signs the user out
+// everywhere.
+func (a *App) postReset(c *fiber.Ctx) error {
+	var in resetForm
+	f := a.bind(c, &in)
+	r, err := a.resetFor(in.Token)
+	if err != nil {
+		return err
+	}
+	u, err := a.db.User(r.UserID)
+	if err != nil {
+		return err
+	}
+	checkPassword(a.translator(c), f, in.Password, u.Email)
+	if f.Invalid() {
+		f.Status = fiber.StatusUnprocessableEntity
+		return a.showReset(c, f)
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return err
+	}
+	if u, err = a.db.ResetPassword(in.Token, hash); errors.Is(err, store.ErrTokenGone) || errors.Is(err, store.ErrNotFound) {
+		return fiber.ErrGone
+	} else if err != nil {
+		return err
+	}
+	if err := a.endUserSessions(u.ID, [32]byte{}); err != nil {
+		return err
+	}
+	a.flash(c, "ok", "password.reset.done")
+	return a.redirect(c, "/login")
+}

@@ -1,0 +1,219 @@
+package app
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"accord/locales"
+	"accord/static"
+	"accord/store"
+	"accord/views"
+
+	"github.com/emersion/go-smtp"
+)
+
+// smtpServer is a real SMTP server on 127.0.0.1 that keeps what it receives.
+type smtpServer struct {
+	addr string
+	srv  *smtp.Server
+	mu   sync.Mutex
+	got  []receivedMail
+}
+
+type receivedMail struct {
+	From string
+	To   []string
+	Data string
+}
+
+// newSMTPServer serves on addr ("127.0.0.1:0" for any free port) until the
+// test ends.
+func newSMTPServer(t testing.TB, addr string) *smtpServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &smtpServer{addr: ln.Addr().String()}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
+	s.srv.Domain = "localhost"
+	s.srv.ReadTimeout = 10 * time.Second
+	s.srv.WriteTimeout = 10 * time.Second
+	go s.srv.Serve(ln)
+	t.Cleanup(func() { s.srv.Close() })
+	return s
+}
+
+// mails returns what the server received so far.
+func (s *smtpServer) mails() []receivedMail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]receivedMail(nil), s.got...)
+}
+
+type smtpSession struct {
+	s    *smtpServer
+	from string
+	to   []string
+}
+
+func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *smtpSession) Logout() error { return nil }
+func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+func (ss *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	ss.s.got = append(ss.s.got, receivedMail{From: ss.from, To: ss.to, Data: string(b)})
+	ss.s.mu.Unlock()
+	return nil
+}
+
+// freeAddr is a local address nothing listens on (yet).
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// newMailEnv is newEnv with mail configured to go to smtpAddr.
+func newMailEnv(t testing.TB, smtpAddr string) *testEnv {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{db: db, now: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
+	if tt, ok := t.(*testing.T); ok {
+		e.t = tt
+	}
+	db.Now = e.clock
+	a, err := New(db, Config{
+		Addr: ":0", BaseURL: "http://localhost:8080", Lang: "en",
+		SMTP: "smtp://" + smtpAddr, MailFrom: "accord@example.org",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Views:  views.FS, Static: static.FS, Locales: locales.FS,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app = a
+	t.Cleanup(func() {
+		close(a.stop)
+		a.jobs.Wait()
+		a.flushMemory()
+		if err := db.Check(); err != nil {
+			t.Errorf("database check: %v", err)
+		}
+		db.Close()
+	})
+	return e
+}
+
+// outbox lists the mails waiting in e's outbox.
+func (e *testEnv) outbox(t testing.TB) []store.OutMail {
+	t.Helper()
+	ms, err := e.db.Outbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// Ensure that a queued mail goes through a real SMTP exchange in the
+// recipient's language, and leaves the outbox once delivered.
+func TestMailDelivered(t *testing.T) {
+	srv := newSMTPServer(t, "127.0.0.1:0")
+	e := newMailEnv(t, srv.addr)
+	if err := e.app.mailTo("dpo@example.org", "fr", "password.mail.subject", "password.mail.body", "Name", "Anne", "Site", "Accord"); err != nil {
+		t.Fatal(err)
+	}
+	e.app.deliverMail()
+	got := srv.mails()
+	if len(got) != 1 {
+		t.Fatalf("got %d mails, want 1", len(got))
+	}
+	if got[0].From != "accord@example.org" || len(got[0].To) != 1 || got[0].To[0] != "dpo@example.org" {
+		t.Errorf("got envelope %q → %v, want accord@example.org → dpo@example.org", got[0].From, got[0].To)
+	}
+	if !strings.Contains(got[0].Data, "Bonjour Anne") {
+		t.Errorf("got body %q, want the French text", got[0].Data)
+	}
+	if n := len(e.outbox(t)); n != 0 {
+		t.Errorf("got %d mails left in the outbox, want 0", n)
+	}
+}
+
+// Ensure that while the SMTP server is down the mail stays in the outbox
+// with a growing delay, and that it is delivered once, and only once, when
+// the server is back.
+func TestMailRetriedUntilDelivered(t *testing.T) {
+	addr := freeAddr(t)
+	e := newMailEnv(t, addr)
+	if err := e.app.mailTo("ann@example.org", "en", "password.mail.subject", "password.mail.body", "Name", "Ann", "Site", "Accord"); err != nil {
+		t.Fatal(err)
+	}
+	e.app.deliverMail()
+	ms := e.outbox(t)
+	if len(ms) != 1 || ms[0].Attempts != 1 || ms[0].LastError == "" {
+		t.Fatalf("after a failure: got %+v, want one mail with 1 attempt and its error", ms)
+	}
+	first := ms[0].NextAt.Sub(e.clock())
+	e.advance(first)
+	e.app.deliverMail()
+	ms = e.outbox(t)
+	if len(ms) != 1 || ms[0].Attempts != 2 {
+		t.Fatalf("after a second failure: got %+v, want 2 attempts", ms)
+	}
+	if second := ms[0].NextAt.Sub(e.clock()); second <= first {
+		t.Errorf("got back-off %v then %v, want it to grow", first, second)
+	}
+
+	srv := newSMTPServer(t, addr)
+	e.app.deliverMail() // not due yet: nothing sent
+	if n := len(srv.mails()); n != 0 {
+		t.Fatalf("got %d mails before the retry time, want 0", n)
+	}
+	e.advance(time.Hour)
+	e.app.deliverMail()
+	e.app.deliverMail()
+	if n := len(srv.mails()); n != 1 {
+		t.Fatalf("got %d mails, want exactly 1", n)
+	}
+	if n := len(e.outbox(t)); n != 0 {
+		t.Errorf("got %d mails left in the outbox, want 0", n)
+	}
+}
+
+// Ensure that the back-off doubles from 30 s and stops at one hour.
+func TestMailBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want time.Duration
+	}{{1, 30 * time.Second}, {2, time.Minute}, {3, 2 * time.Minute}, {8, 64 * time.Minute}, {30, time.Hour}} {
+		want := min(tc.want, time.Hour)
+		if got := mailBackoff(tc.n); got != want {
+			t.Errorf("mailBackoff(%d): got %v, want %v", tc.n, got, want)
+		}
+	}
+}
