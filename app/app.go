@@ -51,7 +51,8 @@ type App struct {
 	limits   *limiter
 	flashes  *flashStore
 	assets   map[string]string
-	secure   bool // cookies carry Secure: the base URL is https
+	secure   bool  // cookies carry Secure: the base URL is https
+	mailDesk *desk // mail, notification counts, reset queue
 
 	chrome     []func(*fiber.Ctx, *Page)              // fill Page.Chrome (banner, counts)
 	dashboard  []func(*fiber.Ctx) ([]dashCard, error) // staff dashboard tiles

@@ -290,4 +290,3 @@ func TestCoursesLocales(t *testing.T) {
 		}
 	}
 }
-

@@ -10,9 +10,7 @@ import (
 	"accord/store"
 )
 
-// desk is the state of the DPO, notification and mail feature. It is kept
-// beside App (see desks) rather than in it, so that this feature's branch
-// leaves the shared App struct alone.
+// desk is the state of the DPO, notification and mail feature.
 type desk struct {
 	sender  *mail.Sender // nil: mail is not configured
 	sending sync.Mutex   // one delivery round at a time
@@ -23,13 +21,7 @@ type desk struct {
 	resets chan string
 }
 
-// desks maps each App to its desk.
-var desks sync.Map
-
-func (a *App) desk() *desk {
-	d, _ := desks.Load(a)
-	return d.(*desk)
-}
+func (a *App) desk() *desk { return a.mailDesk }
 
 // Mail retries: 30 s, 1 min, 2 min… up to an hour between attempts, given up
 // (kept in the outbox, marked dead) after mailMaxAttempts.
@@ -51,8 +43,7 @@ func (a *App) initMail() error {
 		d.sender = s
 		a.jobDefs = append(a.jobDefs, job{every: 5 * time.Second, run: a.deliverMail})
 	}
-	desks.Store(a, d)
-	a.onShutdown = append(a.onShutdown, func() { desks.Delete(a) })
+	a.mailDesk = d
 	return a.reloadNoticeCounts()
 }
 
