@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
@@ -51,8 +52,10 @@ type App struct {
 	limits   *limiter
 	flashes  *flashStore
 	assets   map[string]string
-	secure   bool  // cookies carry Secure: the base URL is https
-	mailDesk *desk // mail, notification counts, reset queue
+	secure   bool           // cookies carry Secure: the base URL is https
+	mailDesk *desk          // mail, notification counts, reset queue
+	proxies  []netip.Prefix // whose X-Forwarded-For is believed
+	origin   string         // scheme://host of the base URL
 
 	chrome     []func(*fiber.Ctx, *Page)              // fill Page.Chrome (banner, counts)
 	dashboard  []func(*fiber.Ctx) ([]dashCard, error) // staff dashboard tiles
@@ -80,6 +83,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		db:       db,
 		log:      cfg.Logger,
 		secure:   base.Scheme == "https",
+		origin:   base.Scheme + "://" + base.Host,
 		sessions: newSessionCache(),
 		limits:   newLimiter(db.Now),
 		flashes:  newFlashStore(db.Now),
@@ -118,11 +122,12 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             4 << 20,
+		// Strings from the request outlive handlers (flashes, caches, jobs):
+		// Fiber must not hand out views of its reused buffers.
+		Immutable: true,
 	}
-	if cfg.TrustedProxy != "" {
-		fcfg.EnableTrustedProxyCheck = true
-		fcfg.TrustedProxies = strings.Split(cfg.TrustedProxy, ",")
-		fcfg.ProxyHeader = fiber.HeaderXForwardedFor
+	if a.proxies, err = parseProxies(cfg.TrustedProxy); err != nil {
+		return nil, err
 	}
 	a.web = fiber.New(fcfg)
 	if err := a.wire(); err != nil {

@@ -50,11 +50,11 @@ func (a *App) postLogin(c *fiber.Ctx) error {
 	}
 	set := a.Settings()
 	window := time.Duration(set.LoginWindowMinutes) * time.Minute
-	acctKey, ipKey := "login:acct:"+store.NormEmail(in.Email), "login:ip:"+c.IP()
-	over1, wait1 := a.limits.over(acctKey, set.LoginFailuresPerAccount, window)
-	over2, wait2 := a.limits.over(ipKey, set.LoginFailuresPerIP, window)
-	if over1 || over2 {
-		return a.tooMany(c, f, max(wait1, wait2), a.showLogin)
+	// Every attempt counts until it succeeds, recorded before the slow
+	// password check so that parallel guesses cannot slip past the limit.
+	acctKey, ipKey := "login:acct:"+store.NormEmail(in.Email), "login:ip:"+a.clientIP(c)
+	if ok, wait := a.limits.take(window, limit{acctKey, set.LoginFailuresPerAccount}, limit{ipKey, set.LoginFailuresPerIP}); !ok {
+		return a.tooMany(c, f, wait, a.showLogin)
 	}
 	u, err := a.db.UserByEmail(in.Email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -64,8 +64,6 @@ func (a *App) postLogin(c *fiber.Ctx) error {
 		CheckPassword(dummyHash, in.Password)
 	}
 	if u == nil || !CheckPassword(u.PasswordHash, in.Password) || u.Suspended {
-		a.limits.hit(acctKey, window)
-		a.limits.hit(ipKey, window)
 		ev := store.AuditEvent{Action: store.ActLoginFailed}
 		if u != nil {
 			ev.SubjectID = u.ID
@@ -78,6 +76,7 @@ func (a *App) postLogin(c *fiber.Ctx) error {
 		return a.showLogin(c, f)
 	}
 	a.limits.reset(acctKey)
+	a.limits.undo(ipKey)
 	u, err = a.db.UpdateUser(u.ID, store.AuditEvent{Action: store.ActLoginOK, ActorID: u.ID}, func(u *store.User) error {
 		u.LastLoginAt = a.db.Now().UTC()
 		return nil

@@ -49,8 +49,12 @@ func TestLoginRefusals(t *testing.T) {
 	if !wrong.has(msg) || !unknown.has(msg) {
 		t.Errorf("want the same generic message for both")
 	}
-	res := c.post("/login", url.Values{"_csrf": {"forged"}, "email": {"ann@example.org"}, "password": {testPassword}}).want(t, http.StatusForbidden)
+	res := c.post("/login", url.Values{"_csrf": {"forged"}, "email": {"ann@example.org"}, "password": {testPassword}}, "Sec-Fetch-Site", "same-origin").want(t, http.StatusForbidden)
 	if !res.has(`value="ann@example.org"`) || res.has(testPassword) {
 		t.Errorf("403 page must show what was typed but never the password")
+	}
+	res = c.post("/login", url.Values{"_csrf": {"forged"}, "email": {"ann@example.org"}}, "Sec-Fetch-Site", "cross-site").want(t, http.StatusForbidden)
+	if res.has(`value="ann@example.org"`) {
+		t.Errorf("a cross-site form must never be echoed back for one-click resubmission")
 	}
 }

@@ -162,17 +162,17 @@ func (a *App) postEnrol(c *fiber.Ctx) error {
 	return a.redirect(c, "/admin/courses/"+strconv.FormatUint(co.ID, 10))
 }
 
-// postUnenrol ends a user's enrolment (field user = the user's id).
+// postUnenrol ends a user's enrolment (field user = the user's email).
 func (a *App) postUnenrol(c *fiber.Ctx) error {
 	co, err := a.targetCourse(c)
 	if err != nil {
 		return err
 	}
-	uid, err := strconv.ParseUint(c.FormValue("user"), 10, 64)
+	u, err := a.db.UserByEmail(c.FormValue("user"))
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
-	if err := a.db.Unenrol(uid, co.ID, currentUser(c).ID); err != nil {
+	if err := a.db.Unenrol(u.ID, co.ID, currentUser(c).ID); err != nil {
 		return err
 	}
 	a.flash(c, "ok", "courses.unenrolled")

@@ -101,8 +101,8 @@ func TestCoursesAdmin(t *testing.T) {
 		t.Errorf("my courses in French: progress summary missing")
 	}
 
-	c.post(path+"/unenrol", url.Values{"user": {"999"}}).want(t, 404)
-	c.post(path+"/unenrol", url.Values{"user": {itoa(ann.ID)}}, "HX-Request", "true").want(t, 200)
+	c.post(path+"/unenrol", url.Values{"user": {"nobody@example.org"}}).want(t, 404)
+	c.post(path+"/unenrol", url.Values{"user": {"ann@example.org"}}, "HX-Request", "true").want(t, 200)
 	c.post(path+"/delete", nil).want(t, 422)
 	if _, err := e.db.Course(co.ID); err != nil {
 		t.Fatalf("course gone without confirmation: %v", err)

@@ -43,8 +43,8 @@ func (a *App) csrfToken(c *fiber.Ctx) string {
 	return t
 }
 
-// csrfValid reports whether the request carries a token of this browser:
-// the session's, or the visitor secret's (a form opened before sign-in).
+// csrfValid reports whether the request carries this browser's token: the
+// session's when signed in, else the visitor secret's.
 func (a *App) csrfValid(c *fiber.Ctx) bool {
 	got := c.Get("X-CSRF-Token")
 	if got == "" {
@@ -53,24 +53,37 @@ func (a *App) csrfValid(c *fiber.Ctx) bool {
 	if got == "" {
 		return false
 	}
-	if s, ok := c.Locals(ctxSession).(store.Session); ok && hmac.Equal([]byte(got), []byte(a.csrfSign('s', s.Hash[:]))) {
-		return true
+	if s, ok := c.Locals(ctxSession).(store.Session); ok {
+		return hmac.Equal([]byte(got), []byte(a.csrfSign('s', s.Hash[:])))
 	}
-	if secret := c.Cookies(csrfCookie); len(secret) >= 32 && hmac.Equal([]byte(got), []byte(a.csrfSign('v', []byte(secret)))) {
-		return true
+	secret := c.Cookies(csrfCookie)
+	return len(secret) >= 32 && hmac.Equal([]byte(got), []byte(a.csrfSign('v', []byte(secret))))
+}
+
+// sameOrigin reports whether the browser says the request came from one of
+// our pages (Sec-Fetch-Site, else Origin).
+func (a *App) sameOrigin(c *fiber.Ctx) bool {
+	if site := c.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
 	}
-	return false
+	origin := c.Get(fiber.HeaderOrigin)
+	return origin != "" && origin == a.origin
 }
 
 // checkCSRF refuses every state change without a valid token (but the
-// bearer-token API) with 403 and the submitted fields, to be sent again.
+// bearer-token API) with 403. When the form came from one of our own pages
+// (an expired session, say), the page shows what was typed, to be sent
+// again; a forged cross-site form is never echoed, or one click on our page
+// would complete the forgery.
 func (a *App) checkCSRF(c *fiber.Ctx) error {
 	if c.Method() != fiber.MethodPost || strings.HasPrefix(c.Path(), "/api/") || a.csrfValid(c) {
 		return c.Next()
 	}
 	a.log.Warn("csrf refused", "path", c.Path(), "rid", requestID(c))
 	p := a.page(c, "errors.csrf.title")
-	p.Data = resubmitFields(c)
+	if a.sameOrigin(c) {
+		p.Data = resubmitFields(c)
+	}
 	return a.render(c, fiber.StatusForbidden, "errors/csrf", "errors/_csrf", p)
 }
 

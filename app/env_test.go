@@ -153,12 +153,11 @@ func (c *client) post(path string, form url.Values, hdr ...string) *response {
 	if c.csrf == "" {
 		c.get("/")
 	}
-	if form == nil {
-		form = url.Values{}
+	sent := url.Values{"_csrf": {c.csrf}}
+	for k, v := range form {
+		sent[k] = v
 	}
-	if !form.Has("_csrf") {
-		form.Set("_csrf", c.csrf)
-	}
+	form = sent
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -175,6 +174,7 @@ func (c *client) login(email string) {
 	if res.Status != http.StatusSeeOther {
 		c.t.Fatalf("login %s: got %d, want 303\n%s", email, res.Status, res.Body)
 	}
+	c.get("/policies") // as a browser lands on a page: the session's CSRF token
 }
 
 func (r *response) has(s string) bool { return strings.Contains(r.Body, s) }

@@ -134,7 +134,8 @@ func safeNext(next string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return ""
 	}
-	switch u.Path {
+	// Routing ignores case and a trailing slash: so must this check.
+	switch strings.ToLower(strings.TrimRight(u.Path, "/")) {
 	case "/login", "/logout", "/consent":
 		return ""
 	}

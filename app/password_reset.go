@@ -56,11 +56,9 @@ func (a *App) postForgot(c *fiber.Ctx) error {
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.showForgot(c, f)
 	}
-	ipKey := "forgot:ip:" + c.IP()
-	if over, wait := a.limits.over(ipKey, forgotPerIPPerHour, time.Hour); over {
+	if ok, wait := a.limits.take(time.Hour, limit{"forgot:ip:" + a.clientIP(c), forgotPerIPPerHour}); !ok {
 		return a.tooMany(c, f, wait, a.showForgot)
 	}
-	a.limits.hit(ipKey, time.Hour)
 	select {
 	case a.desk().resets <- strings.Clone(in.Email):
 	default:
@@ -94,11 +92,9 @@ func (a *App) sendResetLink(email string) error {
 	} else if err != nil {
 		return err
 	}
-	acctKey := "forgot:acct:" + store.NormEmail(email)
-	if over, _ := a.limits.over(acctKey, forgotPerAccountPerHour, time.Hour); over {
+	if ok, _ := a.limits.take(time.Hour, limit{"forgot:acct:" + store.NormEmail(email), forgotPerAccountPerHour}); !ok {
 		return nil
 	}
-	a.limits.hit(acctKey, time.Hour)
 	token, err := a.db.IssuePasswordReset(u.ID)
 	if err != nil {
 		return err

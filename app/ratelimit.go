@@ -29,6 +29,45 @@ func (l *limiter) over(key string, limit int, window time.Duration) (bool, time.
 	return true, ts[len(ts)-limit].Add(window).Sub(now)
 }
 
+// limit is one threshold checked by take.
+type limit struct {
+	key string
+	max int
+}
+
+// take checks every limit and, only when none is reached, records one
+// event for each, under one lock: concurrent requests cannot all pass a
+// check made before any of them is recorded. It returns the longest wait
+// when refused.
+func (l *limiter) take(window time.Duration, limits ...limit) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var wait time.Duration
+	for _, lim := range limits {
+		ts := l.prune(lim.key, now, window)
+		if lim.max > 0 && len(ts) >= lim.max {
+			wait = max(wait, ts[len(ts)-lim.max].Add(window).Sub(now))
+		}
+	}
+	if wait > 0 {
+		return false, wait
+	}
+	for _, lim := range limits {
+		l.m[lim.key] = append(l.m[lim.key], now)
+	}
+	return true, 0
+}
+
+// undo forgets the newest event of key (an attempt that turned out fine).
+func (l *limiter) undo(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ts := l.m[key]; len(ts) > 0 {
+		l.m[key] = ts[:len(ts)-1]
+	}
+}
+
 // hit records one event for key.
 func (l *limiter) hit(key string, window time.Duration) {
 	l.mu.Lock()

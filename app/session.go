@@ -19,10 +19,16 @@ type sessionCache struct {
 	mu   sync.Mutex
 	m    map[[32]byte]*store.Session
 	seen map[[32]byte]time.Time
+	// dead remembers ended sessions for a while, so that a request that read
+	// one from the store just before it was deleted cannot put it back.
+	dead map[[32]byte]time.Time
 }
 
+// deadTTL outlives any request that could still hold an ended session.
+const deadTTL = 10 * time.Minute
+
 func newSessionCache() *sessionCache {
-	return &sessionCache{m: map[[32]byte]*store.Session{}, seen: map[[32]byte]time.Time{}}
+	return &sessionCache{m: map[[32]byte]*store.Session{}, seen: map[[32]byte]time.Time{}, dead: map[[32]byte]time.Time{}}
 }
 
 func (sc *sessionCache) get(h [32]byte) (store.Session, bool) {
@@ -35,10 +41,15 @@ func (sc *sessionCache) get(h [32]byte) (store.Session, bool) {
 	return *s, true
 }
 
-func (sc *sessionCache) put(s store.Session) {
+// put caches s unless it has ended meanwhile; it reports whether s is live.
+func (sc *sessionCache) put(s store.Session) bool {
 	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if _, ended := sc.dead[s.Hash]; ended {
+		return false
+	}
 	sc.m[s.Hash] = &s
-	sc.mu.Unlock()
+	return true
 }
 
 func (sc *sessionCache) touch(h [32]byte, t time.Time) {
@@ -50,11 +61,25 @@ func (sc *sessionCache) touch(h [32]byte, t time.Time) {
 	sc.mu.Unlock()
 }
 
+// forget drops ended sessions and remembers that they ended.
 func (sc *sessionCache) forget(hs ...[32]byte) {
 	sc.mu.Lock()
+	now := time.Now()
 	for _, h := range hs {
 		delete(sc.m, h)
 		delete(sc.seen, h)
+		sc.dead[h] = now
+	}
+	sc.mu.Unlock()
+}
+
+// pruneDead forgets ended sessions older than deadTTL.
+func (sc *sessionCache) pruneDead() {
+	sc.mu.Lock()
+	for h, t := range sc.dead {
+		if time.Since(t) > deadTTL {
+			delete(sc.dead, h)
+		}
 	}
 	sc.mu.Unlock()
 }
@@ -87,12 +112,16 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 			return err
 		}
 		s = *ps
-		a.sessions.put(s)
+		if !a.sessions.put(s) {
+			a.clearCookie(c, sessionCookie)
+			return c.Next()
+		}
 	}
 	now := a.db.Now()
 	set := a.Settings()
 	if now.Sub(s.LastSeen) > time.Duration(set.SessionIdleMinutes)*time.Minute ||
 		now.Sub(s.CreatedAt) > time.Duration(set.SessionAbsoluteHours)*time.Hour {
+		a.sessions.forget(h) // the sweep deletes it from the store
 		a.clearCookie(c, sessionCookie)
 		return c.Next()
 	}
@@ -126,12 +155,13 @@ func (a *App) signIn(c *fiber.Ctx, u *store.User) error {
 	return nil
 }
 
-// endSession destroys a session in memory and in the store.
+// endSession destroys a session in the store, then in memory (the other
+// order would let a concurrent request cache it again from the store).
 func (a *App) endSession(h [32]byte) {
-	a.sessions.forget(h)
 	if err := a.db.DeleteSession(h); err != nil {
 		a.log.Error("end session", "err", err)
 	}
+	a.sessions.forget(h)
 }
 
 // endUserSessions signs a user out everywhere (suspension, erasure, role
@@ -152,11 +182,13 @@ func (a *App) flushSessions(sweep bool) {
 	}
 	set := a.Settings()
 	now := a.db.Now()
-	n, err := a.db.DeleteExpiredSessions(now.Add(-time.Duration(set.SessionIdleMinutes)*time.Minute),
+	gone, err := a.db.DeleteExpiredSessions(now.Add(-time.Duration(set.SessionIdleMinutes)*time.Minute),
 		now.Add(-time.Duration(set.SessionAbsoluteHours)*time.Hour))
+	a.sessions.forget(gone...)
+	a.sessions.pruneDead()
 	if err != nil {
 		a.log.Error("sweep sessions", "err", err)
-	} else if n > 0 {
-		a.log.Info("expired sessions removed", "count", n)
+	} else if len(gone) > 0 {
+		a.log.Info("expired sessions removed", "count", len(gone))
 	}
 }

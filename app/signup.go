@@ -44,11 +44,9 @@ func (a *App) postSignup(c *fiber.Ctx) error {
 	}
 	var in signupForm
 	f := a.bind(c, &in)
-	ipKey := "signup:ip:" + c.IP()
-	if over, wait := a.limits.over(ipKey, set.SignupsPerIPPerHour, time.Hour); over {
+	if ok, wait := a.limits.take(time.Hour, limit{"signup:ip:" + a.clientIP(c), set.SignupsPerIPPerHour}); !ok {
 		return a.tooMany(c, f, wait, a.showSignup)
 	}
-	a.limits.hit(ipKey, time.Hour)
 	tr := a.translator(c)
 	checkPassword(tr, f, in.Password, in.Email)
 	if set.AgeCheck {

@@ -135,10 +135,9 @@ func (db *DB) TouchSessions(seen map[[32]byte]time.Time) error {
 }
 
 // DeleteExpiredSessions removes sessions idle since before idleBefore or
-// created before createdBefore, and returns how many went.
-func (db *DB) DeleteExpiredSessions(idleBefore, createdBefore time.Time) (n int, err error) {
+// created before createdBefore, and returns their hashes.
+func (db *DB) DeleteExpiredSessions(idleBefore, createdBefore time.Time) (dead [][32]byte, err error) {
 	err = db.update(func(tx *bolt.Tx) error {
-		var dead [][32]byte
 		err := tx.Bucket(bSessions).ForEach(func(k, v []byte) error {
 			var s Session
 			if err := json.Unmarshal(v, &s); err != nil {
@@ -159,10 +158,9 @@ func (db *DB) DeleteExpiredSessions(idleBefore, createdBefore time.Time) (n int,
 				return err
 			}
 		}
-		n = len(dead)
 		return nil
 	})
-	return n, err
+	return dead, err
 }
 
 func init() {
