@@ -135,6 +135,7 @@ func (a *App) wire() error {
 		// policies
 
 		// cookies
+		a.initCookies,
 
 		// dpo
 

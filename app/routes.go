@@ -78,6 +78,18 @@ func (a *App) routes() {
 
 	// ===== Cookies (issue 4) =====
 
+	// Cookie choice: banner (every page, cookies/_banner) and preferences → cookies/index (cookies/_prefs).
+	r.Get("/cookies", a.getCookies)
+	r.Post("/cookies", a.postCookies)
+
+	// Cookie register (administrators) → cookies/admin, cookies/admin_edit.
+	r.Get("/admin/cookies", signedIn, admin, a.getAdminCookies)
+	r.Post("/admin/cookies", signedIn, admin, a.postAdminCookies)
+	r.Get("/admin/cookies/stats", signedIn, staff, a.getCookieStats)
+	r.Get("/admin/cookies/:id<int>", signedIn, admin, a.getAdminCookie)
+	r.Post("/admin/cookies/:id<int>", signedIn, admin, a.postAdminCookie)
+	r.Post("/admin/cookies/:id<int>/delete", signedIn, admin, a.postAdminCookieDelete)
+
 	// ===== DPO contact, notifications, mail, password reset (issue 5) =====
 
 	// ===== Data requests, export, erasure (issue 5) =====
