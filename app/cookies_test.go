@@ -49,7 +49,7 @@ func TestCookieBannerFirstVisit(t *testing.T) {
 	e.user(t, "ann@example.org", store.RoleLearner)
 	for _, lang := range []string{"en", "fr"} {
 		c := e.client(t)
-		res := c.get("/?lang=" + lang).want(t, http.StatusOK)
+		res := c.get("/?lang="+lang).want(t, http.StatusOK)
 		if !bannerFirst(res.Body) {
 			t.Errorf("%s: the banner is not the first element of the body", lang)
 		}
