@@ -24,6 +24,8 @@ const (
 	visitorCookie  = "accord_visitor"
 	// optionalCookieAge stays under the 13 months the CNIL allows.
 	optionalCookieAge = 365 * 24 * time.Hour
+	// ctxCookieChoice holds a choice recorded during the request.
+	ctxCookieChoice = "cookie_choice"
 )
 
 // cookieState is the in-memory side of the cookie feature.
@@ -149,6 +151,9 @@ func browserConsentID(c *fiber.Ctx) string {
 // the newer of the account's and the browser's (a browser's choice made by
 // another account never applies to this one).
 func (a *App) currentChoice(c *fiber.Ctx) *store.CookieConsent {
+	if r, ok := c.Locals(ctxCookieChoice).(*store.CookieConsent); ok {
+		return r // made in this request, before the browser has its cookie
+	}
 	var best *store.CookieConsent
 	u := currentUser(c)
 	if u != nil {
@@ -265,6 +270,7 @@ func (a *App) cookiesOnSignIn(c *fiber.Ctx, u *store.User) error {
 			return err
 		}
 		a.remember(&cp)
+		c.Locals(ctxCookieChoice, &cp)
 		best = &cp
 	}
 	a.enforceCookies(c, best)

@@ -86,7 +86,7 @@ func (a *App) postCookies(c *fiber.Ctx) error {
 		case cat.Optional():
 			decisions[cat] = decisions[cat] || in.Choice == string(store.MethodCustom)
 		default:
-			f.fail("category", a.translator(c).T("cookies.unknown_category"))
+			f.fail("", a.translator(c).T("cookies.unknown_category"))
 		}
 	}
 	if f.Invalid() {
@@ -114,6 +114,9 @@ func (a *App) answerChoice(c *fiber.Ctx, f *Form) error {
 	if isHTMX(c) && c.Get("HX-Target") == "cookie-banner" {
 		p := a.page(c, "cookies.title")
 		p.Form = f
+		if a.currentChoice(c) == nil { // refused: the banner again, with the message
+			p.Chrome["CookieBanner"] = &bannerData{Next: f.Get("next"), Categories: store.OptionalCookieCategories}
+		}
 		c.Vary("HX-Request")
 		return c.Status(status).Render("cookies/_banner", p)
 	}
@@ -167,6 +170,7 @@ func (a *App) recordChoice(c *fiber.Ctx, method store.ConsentMethod, decisions m
 		return nil, err
 	}
 	a.remember(r)
+	c.Locals(ctxCookieChoice, r)
 	a.setCookie(c, consentCookie, r.ConsentID, r.ValidUntil.Sub(now))
 	return r, nil
 }
