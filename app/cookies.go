@@ -148,8 +148,8 @@ func browserConsentID(c *fiber.Ctx) string {
 }
 
 // currentChoice is the valid choice that applies to the request, or nil:
-// the newer of the account's and the browser's (a browser's choice made by
-// another account never applies to this one).
+// the newer of the account's and the browser's, the browser's on a tie (a
+// browser's choice made by another account never applies to this one).
 func (a *App) currentChoice(c *fiber.Ctx) *store.CookieConsent {
 	if r, ok := c.Locals(ctxCookieChoice).(*store.CookieConsent); ok {
 		return r // made in this request, before the browser has its cookie
@@ -163,7 +163,7 @@ func (a *App) currentChoice(c *fiber.Ctx) *store.CookieConsent {
 	}
 	if id := browserConsentID(c); id != "" {
 		r := a.latestOf(0, id)
-		if a.validChoice(r) && (u == nil || r.UserID == 0 || r.UserID == u.ID) && (best == nil || r.Time.After(best.Time)) {
+		if a.validChoice(r) && (u == nil || r.UserID == 0 || r.UserID == u.ID) && (best == nil || !r.Time.Before(best.Time)) {
 			best = r
 		}
 	}
@@ -254,12 +254,8 @@ func (a *App) bannerNext(c *fiber.Ctx) string {
 // choice follows the person from one browser to another, and deletes the
 // cookies the winning choice does not allow.
 func (a *App) cookiesOnSignIn(c *fiber.Ctx, u *store.User) error {
-	var mine *store.CookieConsent
-	if r := a.latestOf(u.ID, ""); a.validChoice(r) {
-		mine = r
-	}
 	best := a.currentChoice(c)
-	if best != nil && best.UserID == 0 && (mine == nil || best.Time.After(mine.Time)) {
+	if best != nil && best.UserID == 0 { // the browser's choice won
 		cp := *best
 		cp.UserID, cp.DerivedFrom = u.ID, best.ID
 		cp.Decisions = map[store.CookieCategory]bool{}

@@ -72,7 +72,7 @@ func (a *App) postAdminCookies(c *fiber.Ctx) error {
 			if err := a.reloadRegister(); err != nil {
 				return err
 			}
-			a.flash(c, "ok", "cookies.admin.added", "Name", ck.Name, "Revision", rev)
+			a.flash(c, "ok", "cookies.admin.added", "Name", strings.Clone(ck.Name), "Revision", rev)
 			return a.redirect(c, "/admin/cookies")
 		}
 	}
@@ -130,7 +130,7 @@ func (a *App) postAdminCookie(c *fiber.Ctx) error {
 			if raised {
 				key = "cookies.admin.saved_revision"
 			}
-			a.flash(c, "ok", key, "Name", in.Name, "Revision", a.register().Revision)
+			a.flash(c, "ok", key, "Name", strings.Clone(in.Name), "Revision", a.register().Revision)
 			return a.redirect(c, "/admin/cookies")
 		}
 	}

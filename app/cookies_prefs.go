@@ -79,8 +79,10 @@ func (a *App) postCookies(c *fiber.Ctx) error {
 	for _, cat := range store.OptionalCookieCategories {
 		decisions[cat] = in.Choice == string(store.MethodAcceptAll)
 	}
+	// Only the package's constants are kept: Fiber's strings point into a
+	// buffer the next request reuses.
 	for _, v := range in.Category {
-		cat := store.CookieCategory(v)
+		cat := knownCategory(v)
 		switch {
 		case cat == store.CookieNecessary:
 		case cat.Optional():
@@ -93,7 +95,7 @@ func (a *App) postCookies(c *fiber.Ctx) error {
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.answerChoice(c, f)
 	}
-	r, err := a.recordChoice(c, store.ConsentMethod(in.Choice), decisions)
+	r, err := a.recordChoice(c, knownMethod(in.Choice), decisions)
 	if err != nil {
 		return err
 	}
@@ -191,4 +193,24 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// knownCategory is the category constant named v, or "".
+func knownCategory(v string) store.CookieCategory {
+	for _, cat := range store.CookieCategories {
+		if string(cat) == v {
+			return cat
+		}
+	}
+	return ""
+}
+
+// knownMethod is the method constant named v (validated beforehand).
+func knownMethod(v string) store.ConsentMethod {
+	for _, m := range store.ConsentMethods {
+		if string(m) == v {
+			return m
+		}
+	}
+	return store.MethodClose
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -363,5 +364,209 @@ func TestCookieLifetimeAndRevision(t *testing.T) {
 	res := c.get("/")
 	if !res.has(`id="cookie-banner"`) {
 		t.Errorf("not asked again after a new revision")
+	}
+}
+
+// Ensure that on sign-in the newer of the browser's and the account's
+// choice applies to the account, both ways, and that the cookies the
+// winning choice refuses are deleted.
+func TestCookieSignInMerge(t *testing.T) {
+	e := newEnv(t)
+	ann := e.user(t, "ann@example.org", store.RoleLearner)
+
+	// The account refused on one browser; later, as a visitor on another,
+	// Ann accepts all: signing in carries the newer acceptance over.
+	a := e.client(t)
+	a.login("ann@example.org")
+	a.post("/cookies", url.Values{"choice": {"refuse_all"}}).want(t, http.StatusSeeOther)
+	e.advance(time.Hour)
+	b := e.client(t)
+	b.get("/")
+	b.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
+	e.advance(time.Hour)
+	b.login("ann@example.org")
+	r := e.app.latestOf(ann.ID, "")
+	if r == nil || !r.Allows(store.CookieStatistics) || r.DerivedFrom == "" {
+		t.Fatalf("after sign-in: got account record %+v, want the browser's acceptance", r)
+	}
+	if res := a.get("/"); res.has(`id="cookie-banner"`) {
+		t.Errorf("the account's choice does not follow to the first browser")
+	}
+
+	// Now the account chooses again, newer than what a third browser holds:
+	// signing in there applies the account's refusal and deletes its cookies.
+	c := e.client(t)
+	c.get("/")
+	c.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
+	c.get("/")
+	if _, ok := c.cookies[visitorCookie]; !ok {
+		t.Fatalf("accepted statistics: no accord_visitor")
+	}
+	e.advance(time.Hour)
+	a.post("/cookies", url.Values{"choice": {"refuse_all"}}).want(t, http.StatusSeeOther)
+	e.advance(time.Hour)
+	c.get("/login")
+	res := c.post("/login", url.Values{"email": {"ann@example.org"}, "password": {testPassword}, "remember_username": {"on"}}).want(t, http.StatusSeeOther)
+	if _, deleted := setCookieNames(res); !contains(deleted, visitorCookie) {
+		t.Errorf("sign-in under the account's refusal: accord_visitor not deleted")
+	}
+	if _, ok := c.cookies[usernameCookie]; ok {
+		t.Errorf("accord_username set under the account's refusal")
+	}
+	if r := e.app.latestOf(ann.ID, ""); r.State != store.ConsentWithdrawn {
+		t.Errorf("got state %s, want withdrawn", r.State)
+	}
+}
+
+// Ensure that accord_username needs the preferences consent: refused, the
+// login form explains why; accepted, the username is remembered across a
+// sign-out; withdrawn, the cookie is deleted in the same response.
+func TestCookieRememberUsername(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "ann@example.org", store.RoleLearner)
+	for _, lang := range []string{"en", "fr"} {
+		c := e.client(t)
+		c.get("/?lang=" + lang)
+		c.post("/cookies", url.Values{"choice": {"refuse_all"}}).want(t, http.StatusSeeOther)
+		page := c.get("/login").want(t, http.StatusOK)
+		if !page.has(`id="remember-help"`) || !page.has(`href="/cookies?next=/login"`) {
+			t.Errorf("%s: refused: the login form does not explain why remembering is off", lang)
+		}
+		c.post("/login", url.Values{"email": {"ann@example.org"}, "password": {testPassword}, "remember_username": {"on"}}).want(t, http.StatusSeeOther)
+		if _, ok := c.cookies[usernameCookie]; ok {
+			t.Errorf("%s: refused preferences, yet accord_username is set", lang)
+		}
+		c.post("/logout", nil)
+
+		c.get("/cookies")
+		c.post("/cookies", url.Values{"choice": {"custom"}, "category": {"preferences"}}).want(t, http.StatusSeeOther)
+		c.get("/login")
+		c.post("/login", url.Values{"email": {"ann@example.org"}, "password": {testPassword}, "remember_username": {"on"}}).want(t, http.StatusSeeOther)
+		if c.cookies[usernameCookie] != "ann@example.org" {
+			t.Errorf("%s: accepted preferences: got accord_username %q", lang, c.cookies[usernameCookie])
+		}
+		c.post("/logout", nil)
+		if page := c.get("/login"); !page.has(`value="ann@example.org"`) || page.has(`id="remember-help"`) {
+			t.Errorf("%s: the login page does not show the remembered username", lang)
+		}
+		c.get("/cookies")
+		res := c.post("/cookies", url.Values{"choice": {"refuse_all"}}).want(t, http.StatusSeeOther)
+		if _, deleted := setCookieNames(res); !contains(deleted, usernameCookie) {
+			t.Errorf("%s: withdrawing preferences did not delete accord_username", lang)
+		}
+		if r := e.app.latestOf(0, c.cookies[consentCookie]); r.State != store.ConsentWithdrawn {
+			t.Errorf("%s: got state %s, want withdrawn", lang, r.State)
+		}
+		if page := c.get("/login"); page.has(`value="ann@example.org"`) {
+			t.Errorf("%s: the username is still shown after withdrawal", lang)
+		}
+	}
+}
+
+// Ensure that visits are counted only with the statistics consent, as
+// daily totals flushed from memory, and purged after 25 months.
+func TestCookieVisits(t *testing.T) {
+	e := newEnv(t)
+	one, two, refuser := e.client(t), e.client(t), e.client(t)
+	for _, c := range []*client{one, two} {
+		c.get("/")
+		c.post("/cookies", url.Values{"choice": {"custom"}, "category": {"statistics"}}).want(t, http.StatusSeeOther)
+	}
+	refuser.get("/")
+	refuser.post("/cookies", url.Values{"choice": {"refuse_all"}}).want(t, http.StatusSeeOther)
+	for i := 0; i < 3; i++ {
+		one.get("/")
+		refuser.get("/")
+	}
+	two.get("/login")
+	two.get("/cookies", "HX-Request", "true") // a fragment is not a page view
+	if _, ok := refuser.cookies[visitorCookie]; ok {
+		t.Errorf("refused statistics, yet accord_visitor is set")
+	}
+	e.app.flushVisits()
+	one.get("/") // after a flush, the same visitor is not counted twice
+	e.app.flushVisits()
+	day := e.clock().UTC().Format(time.DateOnly)
+	got, err := e.db.Visits(day, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Views != 5 || got[0].Visitors != 2 {
+		t.Errorf("got %+v, want 5 views by 2 visitors on %s", got, day)
+	}
+	e.advance(26 * 31 * 24 * time.Hour)
+	e.app.purgeVisits()
+	if got, _ := e.db.Visits(day, day); len(got) != 0 {
+		t.Errorf("after 26 months: got %+v, want nothing", got)
+	}
+}
+
+// Ensure that administrators edit the register with the revision rules,
+// that built-in cookies keep their name and category, and that staff see
+// the statistics and a dashboard tile.
+func TestCookieAdmin(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "admin@example.org", store.RoleAdmin)
+	e.user(t, "dpo@example.org", store.RoleDPO)
+	e.user(t, "ann@example.org", store.RoleLearner)
+	learner := e.client(t)
+	learner.login("ann@example.org")
+	learner.get("/admin/cookies").want(t, http.StatusForbidden)
+	learner.get("/admin/cookies/stats").want(t, http.StatusForbidden)
+
+	dpo := e.client(t)
+	dpo.login("dpo@example.org")
+	dpo.get("/admin/cookies").want(t, http.StatusForbidden)
+	dpo.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
+	if res := dpo.get("/admin/cookies/stats").want(t, http.StatusOK); !res.has("2026-W48") {
+		t.Errorf("stats: this week's choice is missing")
+	}
+	if res := dpo.get("/admin").want(t, http.StatusOK); !res.has(`href="/admin/cookies/stats"`) {
+		t.Errorf("dashboard: no cookie tile")
+	}
+
+	admin := e.client(t)
+	admin.login("admin@example.org")
+	for _, lang := range []string{"en", "fr"} {
+		admin.get("/admin/cookies?lang=" + lang).want(t, http.StatusOK)
+	}
+	admin.get("/admin/cookies?lang=en")
+	rev := e.app.register().Revision
+	bad := url.Values{"name": {"bad name"}, "category": {"preferences"}, "purpose_en": {"p"}, "purpose_fr": {"p"}, "duration_en": {"d"}, "duration_fr": {"d"}, "provider": {"x"}}
+	admin.post("/admin/cookies", bad).want(t, http.StatusUnprocessableEntity)
+	good := url.Values{"name": {"embed_pref"}, "category": {"preferences"}, "purpose_en": {"Remembers the video player's volume."}, "purpose_fr": {"Retient le volume du lecteur vidéo."}, "duration_en": {"6 months"}, "duration_fr": {"6 mois"}, "provider": {"Accord"}}
+	admin.post("/admin/cookies", good).want(t, http.StatusSeeOther)
+	admin.post("/admin/cookies", good).want(t, http.StatusUnprocessableEntity) // the name is taken
+	reg := e.app.register()
+	if reg.Revision != rev+1 || reg.Find("embed_pref") == nil {
+		t.Fatalf("add: got revision %d, want %d with embed_pref", reg.Revision, rev+1)
+	}
+	id := reg.Find("embed_pref").ID
+	path := "/admin/cookies/" + strconv.FormatUint(id, 10)
+	admin.get(path).want(t, http.StatusOK)
+	good.Set("purpose_en", "Remembers the video player's sound volume.")
+	good.Set("minor", "on")
+	admin.post(path, good).want(t, http.StatusSeeOther)
+	if got := e.app.register().Revision; got != rev+1 {
+		t.Errorf("minor fix: got revision %d, want %d", got, rev+1)
+	}
+	good.Set("category", "statistics") // a category change is never minor
+	admin.post(path, good).want(t, http.StatusSeeOther)
+	if got := e.app.register().Revision; got != rev+2 {
+		t.Errorf("category change: got revision %d, want %d", got, rev+2)
+	}
+	admin.post(path+"/delete", nil).want(t, http.StatusSeeOther)
+	if e.app.register().Find("embed_pref") != nil {
+		t.Errorf("delete: embed_pref still in the register")
+	}
+	sess := e.app.register().Find(sessionCookie)
+	spath := "/admin/cookies/" + strconv.FormatUint(sess.ID, 10)
+	admin.get(spath)
+	admin.post(spath+"/delete", nil).want(t, http.StatusUnprocessableEntity)
+	moved := cookieValues(sess).Values
+	moved["category"] = []string{"statistics"}
+	admin.post(spath, moved).want(t, http.StatusUnprocessableEntity)
+	if e.app.register().Find(sessionCookie).Category != store.CookieNecessary {
+		t.Errorf("a built-in cookie changed category")
 	}
 }

@@ -148,7 +148,7 @@ type CookieRegister struct {
 }
 
 // InCategory lists the register's cookies of category cat.
-func (r *CookieRegister) InCategory(cat CookieCategory) []Cookie {
+func (r CookieRegister) InCategory(cat CookieCategory) []Cookie {
 	var out []Cookie
 	for _, c := range r.Cookies {
 		if c.Category == cat {
@@ -159,7 +159,7 @@ func (r *CookieRegister) InCategory(cat CookieCategory) []Cookie {
 }
 
 // Find returns the cookie named name, or nil.
-func (r *CookieRegister) Find(name string) *Cookie {
+func (r CookieRegister) Find(name string) *Cookie {
 	for i := range r.Cookies {
 		if r.Cookies[i].Name == name {
 			return &r.Cookies[i]
