@@ -528,7 +528,7 @@ func TestCookieAdmin(t *testing.T) {
 	admin := e.client(t)
 	admin.login("admin@example.org")
 	for _, lang := range []string{"en", "fr"} {
-		admin.get("/admin/cookies?lang=" + lang).want(t, http.StatusOK)
+		admin.get("/admin/cookies?lang="+lang).want(t, http.StatusOK)
 	}
 	admin.get("/admin/cookies?lang=en")
 	rev := e.app.register().Revision
