@@ -24,6 +24,9 @@ const (
 	visitorCookie  = "accord_visitor"
 	// optionalCookieAge stays under the 13 months the CNIL allows.
 	optionalCookieAge = 365 * 24 * time.Hour
+	// keepExpired is how long an expired choice stays in memory (a browser
+	// coming back within it keeps its accord_consent id).
+	keepExpired = 30 * 24 * time.Hour
 	// ctxCookieChoice holds a choice recorded during the request.
 	ctxCookieChoice = "cookie_choice"
 )
@@ -56,8 +59,11 @@ func (a *App) initCookies() error {
 	if err := a.reloadRegister(); err != nil {
 		return err
 	}
+	now := a.db.Now()
 	err := a.db.LatestCookieConsents(func(subject string, r *store.CookieConsent) {
-		s.latest[subject] = r
+		if r.State != store.ConsentExpired || now.Sub(r.Time) < keepExpired {
+			s.latest[subject] = r
+		}
 	})
 	if err != nil {
 		return err
@@ -73,7 +79,8 @@ func (a *App) initCookies() error {
 	a.dashboard = append(a.dashboard, a.cookiesDashboard)
 	a.jobDefs = append(a.jobDefs,
 		job{every: 5 * time.Minute, run: a.flushVisits},
-		job{every: 24 * time.Hour, run: a.purgeVisits})
+		job{every: 24 * time.Hour, run: a.purgeVisits},
+		job{every: time.Hour, run: a.expireChoices})
 	a.onShutdown = append(a.onShutdown, a.flushVisits)
 	return nil
 }
@@ -129,10 +136,60 @@ func (a *App) validChoice(r *store.CookieConsent) bool {
 	if r == nil || r.State == store.ConsentExpired {
 		return false
 	}
+	return r.RegisterRevision == a.register().Revision && a.db.Now().Before(a.choiceEnds(r))
+}
+
+// choiceEnds is when choice r stops holding: its valid-until, or sooner if
+// the lifetime setting was shortened since.
+func (a *App) choiceEnds(r *store.CookieConsent) time.Time {
+	end := r.Time.AddDate(0, a.Settings().ConsentLifetimeMonths, 0)
+	if r.ValidUntil.Before(end) {
+		return r.ValidUntil
+	}
+	return end
+}
+
+// expireChoices records, as proof, that choices whose lifetime ran out
+// have expired (ISO/IEC TS 27560 state "expired"), and forgets in memory
+// those expired long ago.
+func (a *App) expireChoices() {
 	now := a.db.Now()
-	months := a.Settings().ConsentLifetimeMonths
-	return r.RegisterRevision == a.register().Revision && now.Before(r.ValidUntil) &&
-		now.Before(r.Time.AddDate(0, months, 0))
+	s := a.ck()
+	var olds, news []*store.CookieConsent
+	done := map[string]bool{}
+	s.mu.Lock()
+	for k, r := range s.latest {
+		if r.State == store.ConsentExpired {
+			if now.Sub(r.Time) > keepExpired {
+				delete(s.latest, k)
+			}
+			continue
+		}
+		if now.Before(a.choiceEnds(r)) || done[r.ID] {
+			continue
+		}
+		done[r.ID] = true
+		e := *r
+		e.State, e.Time, e.ValidUntil, e.DerivedFrom = store.ConsentExpired, now.UTC(), now.UTC(), r.ID
+		olds, news = append(olds, r), append(news, &e)
+	}
+	s.mu.Unlock()
+	if len(news) == 0 {
+		return
+	}
+	if err := a.db.RecordCookieConsents(news); err != nil {
+		a.log.Error("expire cookie choices", "err", err)
+		return
+	}
+	s.mu.Lock()
+	for i, e := range news {
+		for _, k := range []string{string(store.ConsentSubject(e.UserID, "")), string(store.ConsentSubject(0, e.ConsentID))} {
+			if s.latest[k] == olds[i] { // not replaced by a newer choice meanwhile
+				s.latest[k] = e
+			}
+		}
+	}
+	s.mu.Unlock()
 }
 
 // browserConsentID is the request's accord_consent id when it is well

@@ -53,10 +53,14 @@ func (a *App) cookiesData(c *fiber.Ctx, lang string) (map[string]any, error) {
 	for _, cat := range store.CookieCategories {
 		cats = append(cats, prefsCategory{Name: cat, Cookies: reg.InCategory(cat)})
 	}
+	choice := a.currentChoice(c)
 	data := map[string]any{
 		"Categories":     cats,
-		"Choice":         a.currentChoice(c),
+		"Choice":         choice,
 		"CookieRegister": a.cookieRegisterRows(lang),
+	}
+	if choice != nil {
+		data["AskAgain"] = a.choiceEnds(choice)
 	}
 	if u := currentUser(c); u != nil {
 		hist, err := a.db.CookieConsentHistory(u.ID)

@@ -570,3 +570,47 @@ func TestCookieAdmin(t *testing.T) {
 		t.Errorf("a built-in cookie changed category")
 	}
 }
+
+// Ensure that a lapsed choice is recorded once as expired, shows in the
+// user's history and asks again; and that the lifetime setting refuses
+// more than 13 months.
+func TestCookieExpiry(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "admin@example.org", store.RoleAdmin)
+	ann := e.user(t, "ann@example.org", store.RoleLearner)
+	c := e.client(t)
+	c.login("ann@example.org")
+	c.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
+	e.app.expireChoices()
+	if h, _ := e.db.CookieConsentHistory(ann.ID); len(h) != 1 {
+		t.Fatalf("before the lifetime: got %d records, want 1", len(h))
+	}
+	e.advance(7 * 31 * 24 * time.Hour)
+	e.app.expireChoices()
+	e.app.expireChoices()
+	h, _ := e.db.CookieConsentHistory(ann.ID)
+	if len(h) != 2 || h[0].State != store.ConsentExpired || h[0].DerivedFrom != h[1].ID {
+		t.Fatalf("after the lifetime: got %+v, want one expired record on top", h)
+	}
+	c.login("ann@example.org") // the session ran out too
+	res := c.get("/cookies?lang=fr").want(t, http.StatusOK)
+	if !res.has("expiré") || !res.has("Vous n'avez pas encore fait de choix") && !res.has("Vous n&#39;avez pas encore fait de choix") {
+		t.Errorf("the history does not show the expiry, or a choice still holds")
+	}
+	if !c.get("/").has(`id="cookie-banner"`) {
+		t.Errorf("not asked again after expiry")
+	}
+
+	admin := e.client(t)
+	admin.login("admin@example.org")
+	form := settingsValues(e.app.Settings()).Values
+	form["dpo_email"] = []string{"dpo@example.org"}
+	form["consent_lifetime_months"] = []string{"14"}
+	admin.get("/admin/settings")
+	admin.post("/admin/settings", form).want(t, http.StatusUnprocessableEntity)
+	form["consent_lifetime_months"] = []string{"13"}
+	admin.post("/admin/settings", form).want(t, http.StatusSeeOther)
+	if e.app.Settings().ConsentLifetimeMonths != 13 {
+		t.Errorf("lifetime not saved")
+	}
+}

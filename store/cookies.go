@@ -394,8 +394,9 @@ type CookieConsent struct {
 	PolicyTextHash   string                  `json:"policy_text_hash,omitempty"`
 	Lang             string                  `json:"lang"`
 	ValidUntil       time.Time               `json:"valid_until"`
-	// DerivedFrom is the browser's record a sign-in carried over to the
-	// account (the newer choice wins).
+	// DerivedFrom is the record this one follows from without a new
+	// choice: the browser's record a sign-in carried over to the account
+	// (the newer choice wins), or the record that expired.
 	DerivedFrom string `json:"derived_from,omitempty"`
 }
 
@@ -415,32 +416,50 @@ func ConsentSubject(userID uint64, consentID string) []byte {
 // RecordCookieConsent appends r, giving it a UUID (and a time, if it has
 // none), indexed under its account and its browser.
 func (db *DB) RecordCookieConsent(r *CookieConsent) error {
-	if r.UserID == 0 && r.ConsentID == "" {
-		return errors.New("store: a cookie choice needs an account or a browser")
-	}
-	r.ID = uuid.NewString()
-	if r.Time.IsZero() {
-		r.Time = db.now()
+	return db.RecordCookieConsents([]*CookieConsent{r})
+}
+
+// RecordCookieConsents appends several records in one transaction (the
+// expiry sweep).
+func (db *DB) RecordCookieConsents(rs []*CookieConsent) error {
+	now := db.now()
+	for _, r := range rs {
+		if r.UserID == 0 && r.ConsentID == "" {
+			return errors.New("store: a cookie choice needs an account or a browser")
+		}
+		r.ID = uuid.NewString()
+		if r.Time.IsZero() {
+			r.Time = now
+		}
 	}
 	return db.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bCookieConsents)
-		seq, err := b.NextSequence()
-		if err != nil {
+		for _, r := range rs {
+			if err := appendConsent(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func appendConsent(tx *bolt.Tx, r *CookieConsent) error {
+	b := tx.Bucket(bCookieConsents)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	idx := tx.Bucket(bConsentsBySubject)
+	if r.UserID != 0 {
+		if err := idx.Put(indexKey(ConsentSubject(r.UserID, ""), seq), nil); err != nil {
 			return err
 		}
-		idx := tx.Bucket(bConsentsBySubject)
-		if r.UserID != 0 {
-			if err := idx.Put(indexKey(ConsentSubject(r.UserID, ""), seq), nil); err != nil {
-				return err
-			}
+	}
+	if r.ConsentID != "" {
+		if err := idx.Put(indexKey(ConsentSubject(0, r.ConsentID), seq), nil); err != nil {
+			return err
 		}
-		if r.ConsentID != "" {
-			if err := idx.Put(indexKey(ConsentSubject(0, r.ConsentID), seq), nil); err != nil {
-				return err
-			}
-		}
-		return putJSON(b, itob(seq), r)
-	})
+	}
+	return putJSON(b, itob(seq), r)
 }
 
 // LatestCookieConsents calls fn with every subject's latest record (an

@@ -12,6 +12,12 @@
 //	audit                BE(id) → AuditEvent (append-only)
 //	audit_by_user        BE(userID) BE(eventID) → empty (actor and subject)
 //	setup_tokens         sha256(token) → SetupToken
+//	cookies              BE(id) → Cookie (the cookie register)
+//	cookies_by_name      name → BE(id)
+//	cookie_register      "revision" → BE uint64
+//	cookie_consents      BE(seq) → CookieConsent (append-only proof of cookie choices)
+//	cookie_consents_by_subject  ("u" BE(userID) | "v" consentID) 0x00 BE(seq) → empty
+//	visits_daily         "YYYY-MM-DD" → DailyVisits (aggregates only)
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.
