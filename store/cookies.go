@@ -652,3 +652,11 @@ func (db *DB) CommittedTxID() (id int, err error) {
 	})
 	return id, err
 }
+
+// ReadTxCount is how many read transactions the file has started; tests
+// use it to prove a decision was taken from memory.
+func (db *DB) ReadTxCount() int {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.bolt.Stats().TxN
+}
