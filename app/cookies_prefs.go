@@ -165,9 +165,10 @@ func (a *App) recordChoice(c *fiber.Ctx, method store.ConsentMethod, decisions m
 	if u := currentUser(c); u != nil {
 		r.UserID = u.ID
 	}
-	// Keep the browser's id only when it names a known record: a client
-	// never picks its own subject id.
-	if id := browserConsentID(c); id != "" && a.latestOf(0, id) != nil {
+	// Keep the browser's id only when it names a known record of no other
+	// account: a client never picks its own subject id, and two accounts
+	// sharing a browser are not linked through it.
+	if id := browserConsentID(c); id != "" && a.sameBrowserSubject(id, r.UserID) {
 		r.ConsentID = strings.Clone(id)
 	} else {
 		r.ConsentID, _ = store.NewToken()
@@ -217,4 +218,11 @@ func knownMethod(v string) store.ConsentMethod {
 		}
 	}
 	return store.MethodClose
+}
+
+// sameBrowserSubject reports whether browser id may carry on as the subject
+// of a choice by account userID (0: a visitor).
+func (a *App) sameBrowserSubject(id string, userID uint64) bool {
+	last := a.latestOf(0, id)
+	return last != nil && (last.UserID == 0 || last.UserID == userID)
 }

@@ -1,14 +1,21 @@
 package app
 
 import (
+	"encoding/json"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"accord/locales"
 	"accord/store"
+	"accord/views"
 
 	"github.com/google/uuid"
 )
@@ -612,5 +619,74 @@ func TestCookieExpiry(t *testing.T) {
 	admin.post("/admin/settings", form).want(t, http.StatusSeeOther)
 	if e.app.Settings().ConsentLifetimeMonths != 13 {
 		t.Errorf("lifetime not saved")
+	}
+}
+
+var (
+	localeKeyRe = regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	codeKeyRe   = regexp.MustCompile(`"(cookies\.[a-z0-9_.]+)"`)
+)
+
+// Ensure that the cookie locale files have the same keys, and that every key
+// the cookie templates and code use exists in both languages.
+func TestCookieLocaleKeys(t *testing.T) {
+	e := newEnv(t)
+	load := func(name string) map[string]any {
+		data, err := fs.ReadFile(locales.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]any{}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	en, fr := load("en.cookies.json"), load("fr.cookies.json")
+	for k := range en {
+		if _, ok := fr[k]; !ok {
+			t.Errorf("%s: missing in French", k)
+		}
+	}
+	for k := range fr {
+		if _, ok := en[k]; !ok {
+			t.Errorf("%s: missing in English", k)
+		}
+	}
+	keys := map[string]bool{"cookies.title": true, "cookies.saved": true, "cookies.unknown_category": true}
+	for _, cat := range store.CookieCategories {
+		keys["cookies.category."+string(cat)], keys["cookies.category."+string(cat)+".help"] = true, true
+	}
+	for _, m := range store.ConsentMethods {
+		keys["cookies.method."+string(m)] = true
+	}
+	for _, s := range []store.ConsentState{store.ConsentGiven, store.ConsentRefused, store.ConsentWithdrawn, store.ConsentExpired} {
+		keys["cookies.state."+string(s)] = true
+	}
+	for _, a := range []store.Action{store.ActCookieAdded, store.ActCookieUpdated, store.ActCookieDeleted} {
+		keys["audit.action."+string(a)] = true
+	}
+	files, _ := fs.Glob(views.FS, "cookies/*.html")
+	for _, f := range files {
+		data, _ := fs.ReadFile(views.FS, f)
+		for _, m := range localeKeyRe.FindAllStringSubmatch(string(data), -1) {
+			keys[m[1]] = true
+		}
+	}
+	code, _ := filepath.Glob("cookies*.go")
+	for _, f := range code {
+		data, _ := os.ReadFile(f)
+		for _, m := range codeKeyRe.FindAllStringSubmatch(string(data), -1) {
+			if !strings.HasSuffix(m[1], ".") && !strings.HasSuffix(f, "_test.go") {
+				keys[m[1]] = true
+			}
+		}
+	}
+	for k := range keys {
+		for _, lang := range Langs {
+			if got := e.app.tr[lang].T(k); got == k {
+				t.Errorf("%s: no %s translation", k, lang)
+			}
+		}
 	}
 }

@@ -82,10 +82,12 @@ func (a *App) routes() {
 	r.Get("/cookies", a.getCookies)
 	r.Post("/cookies", a.postCookies)
 
+	// Cookie choices per week and visits per day (staff) → cookies/admin_stats.
+	r.Get("/admin/cookies/stats", signedIn, staff, a.getCookieStats)
+
 	// Cookie register (administrators) → cookies/admin, cookies/admin_edit.
 	r.Get("/admin/cookies", signedIn, admin, a.getAdminCookies)
 	r.Post("/admin/cookies", signedIn, admin, a.postAdminCookies)
-	r.Get("/admin/cookies/stats", signedIn, staff, a.getCookieStats)
 	r.Get("/admin/cookies/:id<int>", signedIn, admin, a.getAdminCookie)
 	r.Post("/admin/cookies/:id<int>", signedIn, admin, a.postAdminCookie)
 	r.Post("/admin/cookies/:id<int>/delete", signedIn, admin, a.postAdminCookieDelete)
