@@ -82,6 +82,7 @@ func (a *App) initCookies() error {
 		job{every: 24 * time.Hour, run: a.purgeVisits},
 		job{every: time.Hour, run: a.expireChoices})
 	a.onShutdown = append(a.onShutdown, a.flushVisits)
+	a.demoSteps = append(a.demoSteps, a.demoCookies)
 	return nil
 }
 

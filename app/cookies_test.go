@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -688,5 +689,24 @@ func TestCookieLocaleKeys(t *testing.T) {
 				t.Errorf("%s: no %s translation", k, lang)
 			}
 		}
+	}
+}
+
+// Ensure that the demo adds cookie choices and visits once.
+func TestCookieDemo(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < 2; i++ {
+		if err := e.app.Demo(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	e.db.EachCookieConsent(func(*store.CookieConsent) error { n++; return nil })
+	if n != 5 {
+		t.Errorf("got %d demo choices, want 5", n)
+	}
+	weeks, _ := e.app.choicesPerWeek(12)
+	if len(weeks) == 0 {
+		t.Errorf("no week of choices in the staff's statistics")
 	}
 }
