@@ -8,7 +8,6 @@ import (
 	"accord/store"
 
 	"github.com/go-playground/validator/v10"
-
 	"github.com/gofiber/fiber/v2"
 )
 

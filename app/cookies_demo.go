@@ -9,14 +9,14 @@ import (
 	"accord/store"
 )
 
-// errStop ends a walk early.
-var errStop = errors.New("stop")
+// errCookieWalkDone ends a walk early.
+var errCookieWalkDone = errors.New("stop")
 
 // demoCookies gives `accord demo` a few cookie choices (two demo accounts
 // and three visitors) and two weeks of visit totals, once.
 func (a *App) demoCookies(out io.Writer) error {
 	found := false
-	if err := a.db.EachCookieConsent(func(*store.CookieConsent) error { found = true; return errStop }); err != nil && !errors.Is(err, errStop) {
+	if err := a.db.EachCookieConsent(func(*store.CookieConsent) error { found = true; return errCookieWalkDone }); err != nil && !errors.Is(err, errCookieWalkDone) {
 		return err
 	}
 	now := a.db.Now().UTC()
