@@ -2,11 +2,16 @@ package app
 
 import (
 	"strings"
+	"time"
 
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
 )
+
+// choicesPerIPPerHour bounds the cookie choices one address records (each
+// is a stored record); far above what people sharing an address make.
+const choicesPerIPPerHour = 120
 
 type cookieChoiceForm struct {
 	Choice   string   `form:"choice" validate:"required,oneof=accept_all refuse_all custom close"`
@@ -99,6 +104,12 @@ func (a *App) postCookies(c *fiber.Ctx) error {
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.answerChoice(c, f)
 	}
+	// Each choice appends a record: bound how fast one address can add them.
+	key := "cookies:ip:" + c.IP()
+	if over, wait := a.limits.over(key, choicesPerIPPerHour, time.Hour); over {
+		return a.tooMany(c, f, wait, a.answerChoice)
+	}
+	a.limits.hit(key, time.Hour)
 	r, err := a.recordChoice(c, knownMethod(in.Choice), decisions)
 	if err != nil {
 		return err

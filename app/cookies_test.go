@@ -710,3 +710,22 @@ func TestCookieDemo(t *testing.T) {
 		t.Errorf("no week of choices in the staff's statistics")
 	}
 }
+
+// Ensure that one address cannot append choices without bound: 429 with
+// Retry-After, nothing recorded.
+func TestCookieChoiceRateLimit(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	c.get("/")
+	for i := 0; i < choicesPerIPPerHour; i++ {
+		c.post("/cookies", url.Values{"choice": {"refuse_all"}}).want(t, http.StatusSeeOther)
+	}
+	before, _ := e.db.CommittedTxID()
+	res := c.post("/cookies", url.Values{"choice": {"accept_all"}}, "HX-Request", "true", "HX-Target", "cookie-prefs").want(t, http.StatusTooManyRequests)
+	if res.Header.Get("Retry-After") == "" || !res.has(`id="cookie-prefs"`) {
+		t.Errorf("429 without Retry-After or the form")
+	}
+	if after, _ := e.db.CommittedTxID(); after != before {
+		t.Errorf("a refused choice was recorded")
+	}
+}
