@@ -93,13 +93,19 @@ func (a *App) flushVisits() {
 	}
 }
 
-// purgeVisits deletes daily totals older than visitsKeptMonths.
+// purgeVisits deletes daily totals older than visitsKeptMonths, and the
+// choices of browsers without an account that ended as long ago.
 func (a *App) purgeVisits() {
-	before := a.db.Now().UTC().AddDate(0, -visitsKeptMonths, 0).Format(time.DateOnly)
-	if n, err := a.db.PurgeVisits(before); err != nil {
+	cut := a.db.Now().UTC().AddDate(0, -visitsKeptMonths, 0)
+	if n, err := a.db.PurgeVisits(cut.Format(time.DateOnly)); err != nil {
 		a.log.Error("purge visits", "err", err)
 	} else if n > 0 {
 		a.log.Info("old visit statistics removed", "days", n)
+	}
+	if n, err := a.db.PurgeVisitorConsents(cut); err != nil {
+		a.log.Error("purge visitor cookie choices", "err", err)
+	} else if n > 0 {
+		a.log.Info("old cookie choices of visitors removed", "records", n)
 	}
 }
 

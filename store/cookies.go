@@ -578,6 +578,42 @@ func eraseCookieConsents(tx *bolt.Tx, userID uint64) (string, error) {
 	return "", nil
 }
 
+// PurgeVisitorConsents deletes the records of browsers with no account
+// (UserID 0) that stopped holding before before, with their index entries,
+// and says how many went: proof is kept for a while after a choice ends,
+// not for ever (GDPR art. 5(1)(e)).
+func (db *DB) PurgeVisitorConsents(before time.Time) (n int, err error) {
+	err = db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bCookieConsents)
+		var gone [][]byte
+		var ids []string
+		err := b.ForEach(func(k, v []byte) error {
+			var r CookieConsent
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			if r.UserID == 0 && r.ValidUntil.Before(before) {
+				gone, ids = append(gone, append([]byte(nil), k...)), append(ids, r.ConsentID)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, k := range gone {
+			if err := tx.Bucket(bConsentsBySubject).Delete(indexKey(ConsentSubject(0, ids[i]), btoi(k))); err != nil {
+				return err
+			}
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(gone)
+		return nil
+	})
+	return n, err
+}
+
 // DailyVisits are one day's first-party visit statistics: totals only,
 // never a per-visit log.
 type DailyVisits struct {

@@ -144,3 +144,30 @@ func TestVisitsAndTxID(t *testing.T) {
 		t.Errorf("got %+v, want 5 views and 3 visitors on 2026-11-28", got)
 	}
 }
+
+// Ensure that visitors' records are purged once ended long enough, index
+// included, and accounts' records never.
+func TestPurgeVisitorConsents(t *testing.T) {
+	db := openTest(t)
+	old := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, r := range []*CookieConsent{
+		{ConsentID: "old-browser", ValidUntil: old},
+		{UserID: 3, ConsentID: "old-browser", ValidUntil: old},
+		{ConsentID: "new-browser", ValidUntil: old.AddDate(3, 0, 0)},
+	} {
+		if err := db.RecordCookieConsent(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.PurgeVisitorConsents(old.AddDate(0, 1, 0)); err != nil || n != 1 {
+		t.Fatalf("got %d, %v, want 1 record purged", n, err)
+	}
+	subjects := map[string]bool{}
+	db.LatestCookieConsents(func(s string, r *CookieConsent) { subjects[s] = true })
+	if len(subjects) != 3 { // the account, and both browsers (old-browser through the account's record)
+		t.Errorf("got subjects %v, want 3", subjects)
+	}
+	if h, _ := db.CookieConsentHistory(3); len(h) != 1 {
+		t.Errorf("an account's record was purged")
+	}
+}
