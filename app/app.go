@@ -52,10 +52,13 @@ type App struct {
 	limits   *limiter
 	flashes  *flashStore
 	assets   map[string]string
-	secure   bool           // cookies carry Secure: the base URL is https
-	mailDesk *desk          // mail, notification counts, reset queue
-	proxies  []netip.Prefix // whose X-Forwarded-For is believed
-	origin   string         // scheme://host of the base URL
+	secure   bool         // cookies carry Secure: the base URL is https
+	mailDesk *desk        // mail, notification counts, reset queue
+	cookies  *cookieState // the cookie register and every latest choice
+	// auditActions are the audited actions, for the audit log's filter.
+	auditActions []string
+	proxies      []netip.Prefix // whose X-Forwarded-For is believed
+	origin       string         // scheme://host of the base URL
 
 	chrome     []func(*fiber.Ctx, *Page)              // fill Page.Chrome (banner, counts)
 	dashboard  []func(*fiber.Ctx) ([]dashCard, error) // staff dashboard tiles
@@ -144,6 +147,7 @@ func (a *App) wire() error {
 		// policies
 
 		// cookies
+		a.initCookies,
 
 		// dpo
 		a.initDPO,

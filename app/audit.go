@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"accord/store"
@@ -46,25 +44,6 @@ func auditActions(locales fs.FS) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-// actionLists caches auditActions per locale folder (they are embedded:
-// they never change while the process runs).
-var actionLists sync.Map
-
-func cachedAuditActions(locales fs.FS) ([]string, error) {
-	if !reflect.TypeOf(locales).Comparable() { // a map (fstest.MapFS) cannot be a key
-		return auditActions(locales)
-	}
-	if v, ok := actionLists.Load(locales); ok {
-		return v.([]string), nil
-	}
-	list, err := auditActions(locales)
-	if err != nil {
-		return nil, err
-	}
-	actionLists.Store(locales, list)
-	return list, nil
 }
 
 // auditFilter is the audit log's query, from ?action=&user=&page=.
@@ -125,12 +104,8 @@ func (a *App) getAudit(c *fiber.Ctx) error {
 	for i, e := range events {
 		rows[i] = auditRow{AuditEvent: e, Actor: emails[e.ActorID], Subject: emails[e.SubjectID]}
 	}
-	actions, err := cachedAuditActions(a.cfg.Locales)
-	if err != nil {
-		return err
-	}
 	p := a.page(c, "audit.title")
-	actions = slices.Clone(actions)
+	actions := slices.Clone(a.auditActions)
 	sort.SliceStable(actions, func(i, j int) bool {
 		return p.T("audit.action."+actions[i]) < p.T("audit.action."+actions[j])
 	})

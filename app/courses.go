@@ -23,6 +23,10 @@ func (a *App) initCourses() error {
 			a.sweepRetention()
 		}
 	}})
+	var err error
+	if a.auditActions, err = auditActions(a.cfg.Locales); err != nil {
+		return err
+	}
 	a.dashboard = append(a.dashboard, a.coursesCards)
 	a.demoSteps = append(a.demoSteps, a.demoCourses)
 	return nil

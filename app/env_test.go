@@ -166,6 +166,10 @@ func (c *client) post(path string, form url.Values, hdr ...string) *response {
 	return c.do(req)
 }
 
+// land does what a browser does after a POST that signed in or out: it
+// loads a page, picking up the new session's CSRF token.
+func (c *client) land() { c.get("/policies") }
+
 // login signs in through the real form and fails the test if it does not.
 func (c *client) login(email string) {
 	c.t.Helper()
@@ -174,7 +178,7 @@ func (c *client) login(email string) {
 	if res.Status != http.StatusSeeOther {
 		c.t.Fatalf("login %s: got %d, want 303\n%s", email, res.Status, res.Body)
 	}
-	c.get("/policies") // as a browser lands on a page: the session's CSRF token
+	c.land()
 }
 
 func (r *response) has(s string) bool { return strings.Contains(r.Body, s) }

@@ -81,6 +81,20 @@ func (a *App) routes() {
 
 	// ===== Cookies (issue 4) =====
 
+	// Cookie choice: banner (every page, cookies/_banner) and preferences → cookies/index (cookies/_prefs).
+	r.Get("/cookies", a.getCookies)
+	r.Post("/cookies", a.postCookies)
+
+	// Cookie choices per week and visits per day (staff) → cookies/admin_stats.
+	r.Get("/admin/cookies/stats", signedIn, staff, a.getCookieStats)
+
+	// Cookie register (administrators) → cookies/admin, cookies/admin_edit.
+	r.Get("/admin/cookies", signedIn, admin, a.getAdminCookies)
+	r.Post("/admin/cookies", signedIn, admin, a.postAdminCookies)
+	r.Get("/admin/cookies/:id<int>", signedIn, admin, a.getAdminCookie)
+	r.Post("/admin/cookies/:id<int>", signedIn, admin, a.postAdminCookie)
+	r.Post("/admin/cookies/:id<int>/delete", signedIn, admin, a.postAdminCookieDelete)
+
 	// ===== DPO contact, notifications, mail, password reset (issue 5) =====
 
 	// Contact the DPO (no consent gate: CONTRACT.md) → dpo/index (dpo/_form, dpo/_threads), dpo/thread (dpo/_thread).

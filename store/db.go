@@ -30,6 +30,12 @@
 //	notifications_by_user BE(userID) BE(id) → empty
 //	outbox               BE(id) → OutMail (deleted once delivered)
 //	password_resets      sha256(token) → PasswordReset
+//	cookies              BE(id) → Cookie (the cookie register)
+//	cookies_by_name      name → BE(id)
+//	cookie_register      "revision" → BE uint64
+//	cookie_consents      BE(seq) → CookieConsent (append-only proof of cookie choices)
+//	cookie_consents_by_subject  ("u" BE(userID) | "v" consentID) 0x00 BE(seq) → empty
+//	visits_daily         "YYYY-MM-DD" → DailyVisits (aggregates only)
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.
