@@ -139,6 +139,7 @@ func (a *App) wire() error {
 		// dpo
 
 		// requests
+		a.initRequests,
 
 		// courses
 	} {

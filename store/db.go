@@ -77,7 +77,7 @@ func Open(dir string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, Now: time.Now}
+	db := &DB{bolt: b, opts: bopts, Now: time.Now}
 	if err := db.update(db.migrate); err != nil {
 		b.Close()
 		return nil, err
