@@ -13,7 +13,7 @@
 //	audit_by_user        BE(userID) BE(eventID) → empty (actor and subject)
 //	setup_tokens         sha256(token) → SetupToken
 //	data_requests        BE(id) → DataRequest (an anonymous record once its person is erased)
-//	data_requests_by_user   BE(userID) BE(requestID) → empty
+//	data_requests_by_user   BE(userID) BE(requestID) → type byte, status
 //	data_requests_by_status status 0x00 BE(requestID) → type byte, BE(due unix seconds)
 //	jobs                 BE(id) → Job (pending/running/done/failed; background work)
 //

@@ -178,7 +178,7 @@ func init() {
 		BucketInfo{Name: string(bRequests), Class: Personal,
 			Holds:   "data requests: type, status, comments, who filed and decided, dates, the officer's note",
 			Records: requestRecords, Erase: eraseRequests},
-		BucketInfo{Name: string(bRequestsByUser), Class: Index, IndexOf: string(bRequests), Holds: "account → data requests"},
+		BucketInfo{Name: string(bRequestsByUser), Class: Index, IndexOf: string(bRequests), Holds: "account → data requests, with type and status"},
 		BucketInfo{Name: string(bRequestsByStatus), Class: Index, IndexOf: string(bRequests), Holds: "status → data requests, with type and due date"},
 	)
 }
@@ -213,13 +213,8 @@ func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
 				return err
 			}
 		}
-		if err := eachUserRequest(tx, in.UserID, func(o *DataRequest) error {
-			if o.Type == in.Type && o.Status.Ongoing() {
-				return ErrOngoingRequest
-			}
-			return nil
-		}); err != nil {
-			return err
+		if ongoingOfType(tx, in.UserID, in.Type) {
+			return ErrOngoingRequest
 		}
 		id, err := tx.Bucket(bRequests).NextSequence()
 		if err != nil {
@@ -229,9 +224,6 @@ func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
 		r = &DataRequest{ID: id, UserID: in.UserID, Type: in.Type, Status: StatusAwaitingApproval,
 			Comments: in.Comments, FiledBy: in.FiledBy, FiledByID: in.FiledByID,
 			CreatedAt: now, UpdatedAt: now, DueAt: now.AddDate(0, 0, in.DueDays)}
-		if err := tx.Bucket(bRequestsByUser).Put(pairKey(in.UserID, itob(id)), nil); err != nil {
-			return err
-		}
 		if err := putRequest(tx, r, ""); err != nil {
 			return err
 		}
@@ -274,6 +266,14 @@ func putRequest(tx *bolt.Tx, r *DataRequest, oldStatus RequestStatus) error {
 	}
 	if err := idx.Put(indexKey([]byte(r.Status), r.ID), statusIndexValue(r)); err != nil {
 		return err
+	}
+	if r.UserID != 0 {
+		// The per-user index carries type and status, so the "one ongoing
+		// request per type" check decodes nothing.
+		v := append([]byte{r.Type[0]}, r.Status...)
+		if err := tx.Bucket(bRequestsByUser).Put(pairKey(r.UserID, itob(r.ID)), v); err != nil {
+			return err
+		}
 	}
 	return putJSON(tx.Bucket(bRequests), itob(r.ID), r)
 }
@@ -404,6 +404,18 @@ func (db *DB) ExpireExports() (gone []DataRequest, err error) {
 	return gone, err
 }
 
+// ongoingOfType reports whether userID has an ongoing request of type t.
+func ongoingOfType(tx *bolt.Tx, userID uint64, t RequestType) bool {
+	prefix := itob(userID)
+	c := tx.Bucket(bRequestsByUser).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(v) > 1 && v[0] == t[0] && RequestStatus(v[1:]).Ongoing() {
+			return true
+		}
+	}
+	return false
+}
+
 func eachUserRequest(tx *bolt.Tx, userID uint64, fn func(r *DataRequest) error) error {
 	prefix := itob(userID)
 	c := tx.Bucket(bRequestsByUser).Cursor()
@@ -525,7 +537,11 @@ func requestRecords(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 	if err := eachUserRequest(tx, userID, func(r *DataRequest) error { return emit(r) }); err != nil {
 		return err
 	}
+	needle := []byte(fmt.Sprintf(`"filed_by_id":%d,`, userID))
 	return tx.Bucket(bRequests).ForEach(func(_, v []byte) error {
+		if !bytes.Contains(v, needle) { // skip decoding the (many) others
+			return nil
+		}
 		var r DataRequest
 		if err := json.Unmarshal(v, &r); err != nil {
 			return err
