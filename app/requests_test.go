@@ -426,3 +426,16 @@ func TestJobResumesAfterRestart(t *testing.T) {
 		t.Errorf("jobs: got %+v, want one done", jobs)
 	}
 }
+
+// Ensure that the demo step adds requests once, however often it runs.
+func TestDemoRequests(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < 2; i++ {
+		if err := e.app.Demo(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, total, _ := e.db.ListRequests(store.RequestQuery{}); total != 2 {
+		t.Errorf("got %d demo requests, want 2", total)
+	}
+}
