@@ -161,8 +161,12 @@ func (a *App) erase(r *store.DataRequest) error {
 	return nil
 }
 
-// expireExports moves exports past their download period to expired.
+// expireExports moves exports past their download period to expired, and
+// forgets old finished jobs.
 func (a *App) expireExports() {
+	if err := a.db.PruneJobs(jobsKeep); err != nil {
+		a.log.Error("prune jobs", "err", err)
+	}
 	gone, err := a.db.ExpireExports()
 	if err != nil {
 		a.log.Error("expire exports", "err", err)

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -68,6 +70,9 @@ func (db *DB) ClaimJob() (*Job, error) {
 		b := tx.Bucket(bJobs)
 		c := b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if !bytes.Contains(v, pendingMark) { // most jobs are done: skip decoding them
+				continue
+			}
 			var cand Job
 			if err := json.Unmarshal(v, &cand); err != nil {
 				return err
@@ -80,10 +85,12 @@ func (db *DB) ClaimJob() (*Job, error) {
 			j = &cand
 			return putJSON(b, k, &cand)
 		}
-		return ErrNotFound
+		return ErrNotFound // rolls back: an idle runner writes nothing
 	})
 	return j, err
 }
+
+var pendingMark = []byte(`"state":"pending"`)
 
 // FinishJob records the outcome of a running job: done, or pending again
 // after retry (failed once maxAttempts is reached).
@@ -108,7 +115,18 @@ func (db *DB) FinishJob(id uint64, runErr error, retry time.Duration, maxAttempt
 
 // ResumeJobs makes jobs left running (by a crash or a kill) pending again,
 // and forgets finished jobs older than keep. It returns how many resume.
+// Call it before any runner starts.
 func (db *DB) ResumeJobs(keep time.Duration) (n int, err error) {
+	return db.sweepJobs(keep, true)
+}
+
+// PruneJobs forgets finished jobs older than keep.
+func (db *DB) PruneJobs(keep time.Duration) error {
+	_, err := db.sweepJobs(keep, false)
+	return err
+}
+
+func (db *DB) sweepJobs(keep time.Duration, resumeRunning bool) (n int, err error) {
 	err = db.update(func(tx *bolt.Tx) error {
 		n = 0
 		old := db.now().Add(-keep)
@@ -121,7 +139,7 @@ func (db *DB) ResumeJobs(keep time.Duration) (n int, err error) {
 				return err
 			}
 			switch {
-			case j.State == JobRunning:
+			case j.State == JobRunning && resumeRunning:
 				resume = append(resume, j)
 			case (j.State == JobDone || j.State == JobFailed) && j.UpdatedAt.Before(old):
 				drop = append(drop, append([]byte(nil), k...))
@@ -129,6 +147,9 @@ func (db *DB) ResumeJobs(keep time.Duration) (n int, err error) {
 			return nil
 		}); err != nil {
 			return err
+		}
+		if len(resume) == 0 && len(drop) == 0 {
+			return errNoChange
 		}
 		for _, j := range resume {
 			j.State, j.UpdatedAt = JobPending, db.now()
@@ -144,8 +165,15 @@ func (db *DB) ResumeJobs(keep time.Duration) (n int, err error) {
 		n = len(resume)
 		return nil
 	})
+	if errors.Is(err, errNoChange) {
+		err = nil
+	}
 	return n, err
 }
+
+// errNoChange ends a periodic write transaction that found nothing to do:
+// it rolls back, so an idle sweep costs no commit (no fsync).
+var errNoChange = errors.New("store: no change")
 
 // Jobs lists every job kept, oldest first (for tests and diagnostics).
 func (db *DB) Jobs() (out []Job, err error) {

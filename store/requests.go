@@ -399,8 +399,14 @@ func (db *DB) ExpireExports() (gone []DataRequest, err error) {
 			}
 			gone = append(gone, *r)
 		}
+		if len(gone) == 0 {
+			return errNoChange
+		}
 		return nil
 	})
+	if errors.Is(err, errNoChange) {
+		err = nil
+	}
 	return gone, err
 }
 
