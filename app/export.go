@@ -112,7 +112,7 @@ func (a *App) buildExport(userID uint64, tr *Translator) ([]byte, error) {
 			return err
 		}
 		if len(cur.Sample) < exportSample {
-			cur.Sample = append(cur.Sample, flatten(data))
+			cur.Sample = append(cur.Sample, flatten(tr, data))
 		}
 		return nil
 	}
@@ -153,8 +153,13 @@ func kindLabel(tr *Translator, in store.BucketInfo) string {
 	return in.Holds
 }
 
-// flatten turns one JSON object into its fields, nested values as JSON.
-func flatten(data []byte) exportRecord {
+// valueKeys translate well-known coded values in index.html (the JSON keeps
+// the codes): field name → locale key prefix.
+var valueKeys = map[string]string{"action": "audit.action.", "status": "requests.status.", "type": "requests.kind.", "role": "role."}
+
+// flatten turns one JSON object into its fields, nested values as JSON,
+// coded values followed by their meaning in the reader's language.
+func flatten(tr *Translator, data []byte) exportRecord {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
 		return exportRecord{{Key: "value", Value: string(data)}}
@@ -164,6 +169,10 @@ func flatten(data []byte) exportRecord {
 		var s string
 		if json.Unmarshal(v, &s) != nil {
 			s = string(v)
+		} else if prefix, ok := valueKeys[k]; ok && s != "" {
+			if t := tr.T(prefix + s); t != prefix+s {
+				s = t + " (" + s + ")"
+			}
 		}
 		out = append(out, exportField{Key: k, Value: s})
 	}

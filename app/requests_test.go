@@ -282,6 +282,13 @@ func TestStaffOnBehalfAndCancel(t *testing.T) {
 		t.Fatalf("got %+v", r)
 	}
 	s.post("/admin/requests", url.Values{"user": {"admin@example.org"}, "type": {"delete"}}).want(t, http.StatusUnprocessableEntity)
+	if res := s.get(reqPath("/admin/requests", r, "?lang=fr")).want(t, http.StatusOK); !res.has("Autre") || !res.has("phone call") || !res.has("l’équipe, pour son compte") {
+		t.Errorf("FR officer page: got\n%s", res.Body)
+	}
+	if res := s.get(reqPath("/admin/requests", r, "?lang=en"), "HX-Request", "true").want(t, http.StatusOK); !strings.HasPrefix(strings.TrimSpace(res.Body), `<span id="request-status-`) {
+		t.Errorf("officer's status fragment: got\n%s", res.Body)
+	}
+	s.get("/admin/requests/999").want(t, http.StatusNotFound)
 
 	c := e.client(t)
 	c.login("ann@example.org")
