@@ -140,6 +140,11 @@ func (a *App) processRequest(id uint64) error {
 // is still known, sessions ended, every personal bucket erased in one
 // transaction, then the file compacted so the erased bytes leave the disk.
 func (a *App) erase(r *store.DataRequest) error {
+	// Checked again inside the erasure; here so that a refused attempt
+	// sends no "last message".
+	if err := a.db.CheckErasable(r.UserID); err != nil {
+		return err
+	}
 	a.notifyRequest(r, store.StatusComplete)
 	if err := a.endUserSessions(r.UserID, [32]byte{}); err != nil {
 		return err

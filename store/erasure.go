@@ -158,3 +158,15 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// CheckErasable reports why userID cannot be erased now (ErrLastAdmin,
+// ErrNotFound), or nil.
+func (db *DB) CheckErasable(userID uint64) error {
+	return db.view(func(tx *bolt.Tx) error {
+		u, err := userTx(tx, userID)
+		if err != nil {
+			return err
+		}
+		return lastAdminCheck(tx, u)
+	})
+}
