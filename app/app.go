@@ -153,6 +153,7 @@ func (a *App) wire() error {
 		a.initDPO,
 
 		// requests
+		a.initRequests,
 
 		// courses
 		a.initCourses,

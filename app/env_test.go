@@ -31,7 +31,10 @@ type testEnv struct {
 // testPassword signs in every account made by env.user.
 const testPassword = "correct horse battery"
 
-func newEnv(t testing.TB) *testEnv {
+func newEnv(t testing.TB) *testEnv { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the configuration changed by set.
+func newEnvWith(t testing.TB, set func(*Config)) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(dir, store.Options{NoSync: true})
@@ -43,11 +46,15 @@ func newEnv(t testing.TB) *testEnv {
 		e.t = tt
 	}
 	db.Now = e.clock
-	a, err := New(db, Config{
+	cfg := Config{
 		Addr: ":0", BaseURL: "http://localhost:8080", Lang: "en",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Views:  views.FS, Static: static.FS, Locales: locales.FS,
-	})
+	}
+	if set != nil {
+		set(&cfg)
+	}
+	a, err := New(db, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

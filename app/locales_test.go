@@ -57,7 +57,7 @@ var (
 	// Template actions: any dotted snake_case string literal is a key.
 	viewKey = regexp.MustCompile(`"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
 	// Go code: T("key"), N("key", …), page(c, "key"), flash(c, kind, "key").
-	goKey = regexp.MustCompile(`(?:\bT|\bN|page)\((?:c, )?"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"|flash\(c, "[a-z]+", "([a-z0-9_.]+)"`)
+	goKey = regexp.MustCompile(`(?:\bT|\bN|page)\((?:c, )?"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"[,)]|flash\(c, "[a-z]+", "([a-z0-9_]+(?:\.[a-z0-9_]+)+)"[,)]`)
 )
 
 // Ensure that every key used in views/ and app/ exists.

@@ -121,6 +121,22 @@ func (a *App) routes() {
 	r.Post("/password/reset", a.needMail, a.postReset)
 
 	// ===== Data requests, export, erasure (issue 5) =====
+	// Data requests of a person (no consent gate): list, file, cancel, live
+	// status, export ZIP → requests/index (requests/_form), requests/show
+	// (requests/_status), requests/expired (410).
+	r.Get("/profile/requests", signedIn, a.getRequests)
+	r.Post("/profile/requests", signedIn, a.postRequest)
+	r.Get("/profile/requests/:id<int>", signedIn, a.getRequest)
+	r.Post("/profile/requests/:id<int>/cancel", signedIn, a.postRequestCancel)
+	r.Get("/profile/requests/:id<int>/download", signedIn, a.getRequestDownload)
+	// Staff queue: filters, decisions one by one or in bulk, filing on a
+	// user's behalf → requests/admin_list, requests/admin_show (requests/_status).
+	r.Get("/admin/requests", signedIn, staff, a.getAdminRequests)
+	r.Post("/admin/requests", signedIn, staff, a.postAdminRequest)
+	r.Post("/admin/requests/bulk", signedIn, staff, a.postRequestsBulk)
+	r.Get("/admin/requests/:id<int>", signedIn, staff, a.getAdminRequest)
+	r.Post("/admin/requests/:id<int>/approve", signedIn, staff, a.postRequestApprove)
+	r.Post("/admin/requests/:id<int>/reject", signedIn, staff, a.postRequestReject)
 
 	// ===== Courses and retention =====
 

@@ -2,17 +2,13 @@ package app
 
 import (
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"accord/locales"
-	"accord/static"
 	"accord/store"
-	"accord/views"
 
 	"github.com/emersion/go-smtp"
 )
@@ -98,36 +94,7 @@ func freeAddr(t testing.TB) string {
 // newMailEnv is newEnv with mail configured to go to smtpAddr.
 func newMailEnv(t testing.TB, smtpAddr string) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := store.Open(dir, store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &testEnv{db: db, now: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
-	if tt, ok := t.(*testing.T); ok {
-		e.t = tt
-	}
-	db.Now = e.clock
-	a, err := New(db, Config{
-		Addr: ":0", BaseURL: "http://localhost:8080", Lang: "en",
-		SMTP: "smtp://" + smtpAddr, MailFrom: "accord@example.org",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Views:  views.FS, Static: static.FS, Locales: locales.FS,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.app = a
-	t.Cleanup(func() {
-		close(a.stop)
-		a.jobs.Wait()
-		a.flushMemory()
-		if err := db.Check(); err != nil {
-			t.Errorf("database check: %v", err)
-		}
-		db.Close()
-	})
-	return e
+	return newEnvWith(t, func(c *Config) { c.SMTP, c.MailFrom = "smtp://"+smtpAddr, "accord@example.org" })
 }
 
 // outbox lists the mails waiting in e's outbox.

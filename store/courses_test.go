@@ -26,15 +26,6 @@ func testDB(t testing.TB) (*DB, *time.Time) {
 	return db, &now
 }
 
-func testUser(t testing.TB, db *DB, email string, role Role) *User {
-	t.Helper()
-	u := &User{Email: email, Role: role, Lang: "en"}
-	if err := db.CreateUser(u, 0); err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 func testCourse(t testing.TB, db *DB, code string) *Course {
 	t.Helper()
 	c := &Course{Code: code, TitleEN: code + " EN", TitleFR: code + " FR"}

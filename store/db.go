@@ -36,6 +36,10 @@
 //	cookie_consents      BE(seq) → CookieConsent (append-only proof of cookie choices)
 //	cookie_consents_by_subject  ("u" BE(userID) | "v" consentID) 0x00 BE(seq) → empty
 //	visits_daily         "YYYY-MM-DD" → DailyVisits (aggregates only)
+//	data_requests        BE(id) → DataRequest (an anonymous record once its person is erased)
+//	data_requests_by_user   BE(userID) BE(requestID) → type byte, status
+//	data_requests_by_status status 0x00 BE(requestID) → type byte, BE(due unix seconds)
+//	jobs                 BE(id) → Job (pending/running/done/failed; background work)
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.
@@ -101,7 +105,7 @@ func Open(dir string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, Now: time.Now}
+	db := &DB{bolt: b, opts: bopts, Now: time.Now}
 	if err := db.update(db.migrate); err != nil {
 		b.Close()
 		return nil, err

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"runtime"
+	"testing"
+
+	"accord/store"
+)
+
+// BenchmarkExport builds the export ZIP of a heavy user: 10,000 records of
+// their own in a personal bucket and 1,000 audit events about them. Course
+// progress rows live in a feature not in this branch: sign-in sessions (a
+// personal bucket of about the same record size, and without audit events
+// of their own) stand in for them. See docs/bench-requests.md.
+func BenchmarkExport(b *testing.B) {
+	e := newEnv(b)
+	u := &store.User{Email: "heavy@example.org", FirstName: "Heavy", LastName: "User", Lang: "en", Role: store.RoleLearner}
+	if err := e.db.CreateUser(u, 0); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 10000; i++ {
+		if _, _, err := e.db.CreateSession(u.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 1; i < 1000; i++ { // with "user_created", 1,000 events
+		if err := e.db.Audit(store.AuditEvent{Action: store.ActUserUpdated, ActorID: u.ID, SubjectID: u.ID, Detail: fmt.Sprintf("change %d", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tr := e.app.tr["en"]
+	var size int
+	var peak uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		zip, err := e.app.buildExport(u.ID, tr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		size = len(zip)
+		if d := after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc); d > peak {
+			peak = d
+		}
+	}
+	b.ReportMetric(float64(size)/(1<<20), "MB-zip")
+	b.ReportMetric(float64(peak)/(1<<20), "MB-heap-growth")
+}
+
+// BenchmarkAdminRequestList renders the officer's queue (a page of 50)
+// over 10,000 requests, through the whole HTTP stack.
+func BenchmarkAdminRequestList(b *testing.B) {
+	e := newEnv(b)
+	e.user(b, "dpo@example.org", store.RoleDPO)
+	for i := 0; i < 10000; i++ {
+		u := &store.User{Email: fmt.Sprintf("u%d@example.org", i), FirstName: "User", LastName: fmt.Sprint(i), Lang: "en", Role: store.RoleLearner}
+		if err := e.db.CreateUser(u, 0); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.db.CreateRequest(store.NewRequest{UserID: u.ID, Type: store.RequestTypes[i%3], DueDays: i % 60}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.advance(31 * 24 * 60 * 60 * 1e9)
+	c := e.client(b)
+	c.login("dpo@example.org")
+	for _, path := range []string{"/admin/requests", "/admin/requests?overdue=1", "/admin/requests?status=awaiting_approval&type=export&page=20"} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if res := c.get(path); res.Status != http.StatusOK {
+					b.Fatalf("got %d", res.Status)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,232 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Background work of data requests. Its state lives in the jobs bucket: a
+// job is queued in the same transaction as the approval, claimed (running)
+// and finished (done) in its own transactions, so work resumes after a
+// restart. Each step of a request is idempotent: it looks at the request's
+// status and continues from there.
+const (
+	jobRetry       = 30 * time.Second
+	jobMaxAttempts = 5
+	jobsKeep       = 7 * 24 * time.Hour // finished jobs forgotten after that
+)
+
+// initRequests resumes interrupted jobs and registers the runner, the
+// export-expiry sweep, the dashboard tile and the demo step.
+func (a *App) initRequests() error {
+	n, err := a.db.ResumeJobs(jobsKeep)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		a.log.Info("resuming interrupted jobs", "count", n)
+	}
+	a.jobDefs = append(a.jobDefs,
+		job{every: 5 * time.Second, run: a.runJobs},
+		job{every: time.Minute, run: a.expireExports},
+	)
+	a.dashboard = append(a.dashboard, a.requestsTile)
+	a.demoSteps = append(a.demoSteps, a.demoRequests)
+	return nil
+}
+
+// kickJobs runs the pending jobs now rather than at the next tick, so an
+// approved request moves on at once.
+func (a *App) kickJobs() {
+	select {
+	case <-a.stop:
+		return
+	default:
+	}
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		a.runJobs()
+	}()
+}
+
+// runJobs claims and runs pending jobs until none is left. Claims are
+// atomic in the store, so concurrent runners never share a job.
+func (a *App) runJobs() {
+	for {
+		select {
+		case <-a.stop:
+			return
+		default:
+		}
+		j, err := a.db.ClaimJob()
+		if errors.Is(err, store.ErrNotFound) {
+			return
+		} else if err != nil {
+			a.log.Error("claim job", "err", err)
+			return
+		}
+		runErr := a.runJob(j)
+		if runErr != nil {
+			a.log.Error("job failed", "job", j.ID, "request", j.RequestID, "attempt", j.Attempts, "err", runErr)
+		}
+		if err := a.db.FinishJob(j.ID, runErr, jobRetry, jobMaxAttempts); err != nil {
+			a.log.Error("finish job", "job", j.ID, "err", err)
+			return
+		}
+	}
+}
+
+func (a *App) runJob(j *store.Job) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("app: job %d panicked: %v", j.ID, p)
+		}
+	}()
+	switch j.Kind {
+	case store.JobRequest:
+		return a.processRequest(j.RequestID)
+	}
+	return fmt.Errorf("app: unknown job kind %q", j.Kind)
+}
+
+// processRequest carries an approved request to its end: approved →
+// processing → download_ready (export) or complete (delete, other).
+func (a *App) processRequest(id uint64) error {
+	r, err := a.db.Request(id)
+	if err != nil {
+		return err
+	}
+	switch r.Status {
+	case store.StatusApproved:
+		if r, err = a.db.TransitionRequest(id, store.StatusProcessing, 0, "", nil); err != nil {
+			return err
+		}
+		a.notifyRequest(r, store.StatusProcessing)
+	case store.StatusProcessing: // resumed after a restart
+	default:
+		return nil // cancelled meanwhile, or already done
+	}
+	switch r.Type {
+	case store.RequestExport:
+		// The ZIP is built at download time from one snapshot, so nothing
+		// personal waits on disk; here we only check that it can be built.
+		if _, err := a.db.User(r.UserID); err != nil {
+			return err
+		}
+		r, err = a.db.MarkReady(id, a.Settings().ExportExpiryDays)
+		if err != nil {
+			return err
+		}
+		a.notifyRequest(r, store.StatusDownloadReady)
+		return nil
+	case store.RequestDelete:
+		return a.erase(r)
+	}
+	if r, err = a.db.TransitionRequest(id, store.StatusComplete, 0, "", nil); err != nil {
+		return err
+	}
+	a.notifyRequest(r, store.StatusComplete)
+	return nil
+}
+
+// erase carries out an approved deletion: a last notice while the address
+// is still known, sessions ended, every personal bucket erased in one
+// transaction, then the file compacted so the erased bytes leave the disk.
+func (a *App) erase(r *store.DataRequest) error {
+	// Checked again inside the erasure; here so that a refused attempt
+	// sends no "last message".
+	if err := a.db.CheckErasable(r.UserID); err != nil {
+		return err
+	}
+	a.notifyRequest(r, store.StatusComplete)
+	if err := a.endUserSessions(r.UserID, [32]byte{}); err != nil {
+		return err
+	}
+	erased, err := a.db.EraseUser(r.ID)
+	if err != nil {
+		return err
+	}
+	// Sessions that started meanwhile went with the sessions bucket; forget
+	// any cached copy.
+	if err := a.endUserSessions(r.UserID, [32]byte{}); err != nil {
+		a.log.Error("end sessions after erasure", "err", err)
+	}
+	a.log.Info("account erased", "request", erased.Request.ID)
+	// The notices queued above went with the account; this last mail is
+	// addressed by the email captured before the erasure (GDPR art. 19).
+	if err := a.mailTo(erased.Email, erased.Lang, "notice.erased.subject", "notice.erased.body", "ID", erased.Request.ID); err != nil {
+		a.log.Error("last mail after erasure", "request", r.ID, "err", err)
+	}
+	if err := a.db.Compact(); err != nil {
+		// The erasure stands; the next erasure (or a restart) compacts again.
+		a.log.Error("compact after erasure", "request", r.ID, "err", err)
+	}
+	return nil
+}
+
+// expireExports moves exports past their download period to expired, and
+// forgets old finished jobs.
+func (a *App) expireExports() {
+	if err := a.db.PruneJobs(jobsKeep); err != nil {
+		a.log.Error("prune jobs", "err", err)
+	}
+	gone, err := a.db.ExpireExports()
+	if err != nil {
+		a.log.Error("expire exports", "err", err)
+		return
+	}
+	for i := range gone {
+		a.notifyRequest(&gone[i], store.StatusExpired)
+	}
+}
+
+// requestsTile is the staff dashboard's data-requests card.
+func (a *App) requestsTile(c *fiber.Ctx) ([]dashCard, error) {
+	n, err := a.db.CountRequests()
+	if err != nil {
+		return nil, err
+	}
+	tr := a.translator(c)
+	text := tr.N("requests.tile.awaiting", n.Awaiting)
+	href := "/admin/requests?status=awaiting_approval"
+	if n.Overdue > 0 {
+		text += " " + tr.N("requests.tile.overdue", n.Overdue)
+		href = "/admin/requests?overdue=1"
+	}
+	return []dashCard{{Title: tr.T("requests.admin.title"), Text: text, Href: href, Alert: n.Overdue > 0}}, nil
+}
+
+// demoRequests files an export and an "other" request for demo learners,
+// unless they have some already.
+func (a *App) demoRequests(out io.Writer) error {
+	set := a.Settings()
+	for _, d := range []struct {
+		email, comments string
+		t               store.RequestType
+	}{
+		{"alice@demo.test", "Je voudrais une copie de mes données.", store.RequestExport},
+		{"bob@demo.test", "Which cookies did I accept last year?", store.RequestOther},
+	} {
+		u, err := a.db.UserByEmail(d.email)
+		if err != nil {
+			return err
+		}
+		have, err := a.db.UserRequests(u.ID)
+		if err != nil || len(have) > 0 {
+			continue
+		}
+		if _, err := a.db.CreateRequest(store.NewRequest{UserID: u.ID, Type: d.t, Comments: d.comments,
+			FiledBy: store.FiledBySelf, FiledByID: u.ID, DueDays: set.RequestDueDays}); err != nil && !errors.Is(err, store.ErrOngoingRequest) {
+			return err
+		}
+	}
+	fmt.Fprintln(out, "demo data requests: alice@demo.test (export), bob@demo.test (other)")
+	return nil
+}

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ExportUser walks the data inventory in ONE read transaction, so the
+// export is one consistent snapshot: for every Personal bucket, in name
+// order, it calls start, then emit with each record about userID. The user
+// must exist (ErrNotFound otherwise). Callers must not do slow I/O in the
+// callbacks: the transaction stays open meanwhile (STYLE.md, bbolt traps).
+func (db *DB) ExportUser(userID uint64, start func(BucketInfo) error, emit func(v any) error) error {
+	return db.view(func(tx *bolt.Tx) error {
+		if _, err := userTx(tx, userID); err != nil {
+			return err
+		}
+		for _, in := range Inventory() {
+			if in.Class != Personal {
+				continue
+			}
+			if err := start(in); err != nil {
+				return err
+			}
+			if err := in.Records(tx, userID, emit); err != nil {
+				return fmt.Errorf("store: export %s: %w", in.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Erased is the outcome of an erasure.
+type Erased struct {
+	Request *DataRequest // the anonymous record, complete, with its report
+	Email   string       // captured before the account went, for a last message
+	Lang    string
+}
+
+// EraseUser carries out the approved (processing) delete request id in ONE
+// write transaction: ongoing requests of the user are cancelled, every
+// Personal bucket erases (or makes anonymous) what it holds about the user,
+// and the request becomes an anonymous, complete record with the erasure
+// report. The last active administrator cannot be erased (ErrLastAdmin).
+// Erased bytes stay in the file until Compact.
+func (db *DB) EraseUser(requestID uint64) (*Erased, error) {
+	var out *Erased
+	err := db.update(func(tx *bolt.Tx) error {
+		r, err := requestTx(tx, requestID)
+		if err != nil {
+			return err
+		}
+		if r.Type != RequestDelete || r.Status != StatusProcessing {
+			return fmt.Errorf("%w (erase request %d in %s)", ErrBadTransition, r.ID, r.Status)
+		}
+		u, err := userTx(tx, r.UserID)
+		if err != nil {
+			return err
+		}
+		if err := lastAdminCheck(tx, u); err != nil {
+			return err
+		}
+		var others []*DataRequest
+		if err := eachUserRequest(tx, u.ID, func(o *DataRequest) error {
+			if o.ID != r.ID && o.Status.Cancellable() {
+				others = append(others, o)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, o := range others {
+			if err := db.transitionTx(tx, o, StatusCancelled, 0, ""); err != nil {
+				return err
+			}
+		}
+		var report []ErasureLine
+		for _, in := range Inventory() {
+			if in.Class != Personal {
+				continue
+			}
+			kept, err := in.Erase(tx, u.ID)
+			if err != nil {
+				return fmt.Errorf("store: erase %s: %w", in.Name, err)
+			}
+			report = append(report, ErasureLine{Bucket: in.Name, Holds: in.Holds, Kept: kept})
+		}
+		if r, err = requestTx(tx, requestID); err != nil {
+			return err
+		}
+		r.Erasure = report
+		if err := db.transitionTx(tx, r, StatusComplete, 0, ""); err != nil {
+			return err
+		}
+		out = &Erased{Request: r, Email: u.Email, Lang: u.Lang}
+		return db.auditTx(tx, &AuditEvent{Action: ActUserErased, Detail: fmt.Sprintf("request %d", r.ID)})
+	})
+	return out, err
+}
+
+// Compact rewrites the database into a fresh file and swaps it in, so that
+// freed pages (erased personal data) leave the disk: bbolt reuses freed
+// pages but never clears them. It holds the store's lock alone meanwhile,
+// so every transaction waits for it.
+func (db *DB) Compact() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	path := db.bolt.Path()
+	tmp := path + ".compact"
+	_ = os.Remove(tmp)
+	opts := *db.opts
+	dst, err := bolt.Open(tmp, 0o600, &opts)
+	if err != nil {
+		return fmt.Errorf("store: compact: open copy: %w", err)
+	}
+	if err := bolt.Compact(dst, db.bolt, 64<<20); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("store: compact: copy: %w", err)
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("store: compact: sync copy: %w", err)
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("store: compact: close copy: %w", err)
+	}
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("store: compact: close: %w", err)
+	}
+	renameErr := os.Rename(tmp, path)
+	if renameErr == nil {
+		renameErr = syncDir(filepath.Dir(path))
+	}
+	// Reopen whatever is at path (the old file if the rename failed).
+	b, err := bolt.Open(path, 0o600, db.opts)
+	if err != nil {
+		return fmt.Errorf("store: compact: reopen: %w", err)
+	}
+	db.bolt = b
+	if renameErr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("store: compact: swap: %w", renameErr)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// CheckErasable reports why userID cannot be erased now (ErrLastAdmin,
+// ErrNotFound), or nil.
+func (db *DB) CheckErasable(userID uint64) error {
+	return db.view(func(tx *bolt.Tx) error {
+		u, err := userTx(tx, userID)
+		if err != nil {
+			return err
+		}
+		return lastAdminCheck(tx, u)
+	})
+}

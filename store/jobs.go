@@ -1,0 +1,191 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// JobKind names the work a job does.
+type JobKind string
+
+// The job kinds.
+const (
+	// JobRequest carries an approved data request to its end.
+	JobRequest JobKind = "request"
+)
+
+// JobState is where a job is.
+type JobState string
+
+// The job states.
+const (
+	JobPending JobState = "pending"
+	JobRunning JobState = "running"
+	JobDone    JobState = "done"
+	JobFailed  JobState = "failed" // gave up after too many attempts
+)
+
+// Job is a piece of background work kept in the database, so that work
+// survives a restart: a job left running by a crash is pending again at the
+// next start.
+type Job struct {
+	ID        uint64    `json:"id"`
+	Kind      JobKind   `json:"kind"`
+	RequestID uint64    `json:"request_id,omitempty"`
+	State     JobState  `json:"state"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error,omitempty"`
+	NotBefore time.Time `json:"not_before,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+var bJobs = []byte("jobs")
+
+func init() {
+	registerBuckets(BucketInfo{Name: string(bJobs), Class: NotPersonal,
+		Holds: "background work: kind, request number, state, attempts (no personal data)"})
+}
+
+func (db *DB) enqueueJobTx(tx *bolt.Tx, kind JobKind, requestID uint64) error {
+	b := tx.Bucket(bJobs)
+	id, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	now := db.now()
+	return putJSON(b, itob(id), &Job{ID: id, Kind: kind, RequestID: requestID, State: JobPending, CreatedAt: now, UpdatedAt: now})
+}
+
+// ClaimJob marks the oldest pending job that is due as running, counts the
+// attempt and returns it; ErrNotFound when there is none.
+func (db *DB) ClaimJob() (*Job, error) {
+	var j *Job
+	err := db.update(func(tx *bolt.Tx) error {
+		now := db.now()
+		b := tx.Bucket(bJobs)
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if !bytes.Contains(v, pendingMark) { // most jobs are done: skip decoding them
+				continue
+			}
+			var cand Job
+			if err := json.Unmarshal(v, &cand); err != nil {
+				return err
+			}
+			if cand.State != JobPending || now.Before(cand.NotBefore) {
+				continue
+			}
+			cand.State, cand.UpdatedAt = JobRunning, now
+			cand.Attempts++
+			j = &cand
+			return putJSON(b, k, &cand)
+		}
+		return ErrNotFound // rolls back: an idle runner writes nothing
+	})
+	return j, err
+}
+
+var pendingMark = []byte(`"state":"pending"`)
+
+// FinishJob records the outcome of a running job: done, or pending again
+// after retry (failed once maxAttempts is reached).
+func (db *DB) FinishJob(id uint64, runErr error, retry time.Duration, maxAttempts int) error {
+	return db.update(func(tx *bolt.Tx) error {
+		var j Job
+		if err := getJSON(tx.Bucket(bJobs), itob(id), &j); err != nil {
+			return err
+		}
+		j.UpdatedAt = db.now()
+		switch {
+		case runErr == nil:
+			j.State, j.LastError = JobDone, ""
+		case j.Attempts >= maxAttempts:
+			j.State, j.LastError = JobFailed, runErr.Error()
+		default:
+			j.State, j.LastError, j.NotBefore = JobPending, runErr.Error(), j.UpdatedAt.Add(retry)
+		}
+		return putJSON(tx.Bucket(bJobs), itob(id), &j)
+	})
+}
+
+// ResumeJobs makes jobs left running (by a crash or a kill) pending again,
+// and forgets finished jobs older than keep. It returns how many resume.
+// Call it before any runner starts.
+func (db *DB) ResumeJobs(keep time.Duration) (n int, err error) {
+	return db.sweepJobs(keep, true)
+}
+
+// PruneJobs forgets finished jobs older than keep.
+func (db *DB) PruneJobs(keep time.Duration) error {
+	_, err := db.sweepJobs(keep, false)
+	return err
+}
+
+func (db *DB) sweepJobs(keep time.Duration, resumeRunning bool) (n int, err error) {
+	err = db.update(func(tx *bolt.Tx) error {
+		n = 0
+		old := db.now().Add(-keep)
+		b := tx.Bucket(bJobs)
+		var resume []Job
+		var drop [][]byte
+		if err := b.ForEach(func(k, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return err
+			}
+			switch {
+			case j.State == JobRunning && resumeRunning:
+				resume = append(resume, j)
+			case (j.State == JobDone || j.State == JobFailed) && j.UpdatedAt.Before(old):
+				drop = append(drop, append([]byte(nil), k...))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(resume) == 0 && len(drop) == 0 {
+			return errNoChange
+		}
+		for _, j := range resume {
+			j.State, j.UpdatedAt = JobPending, db.now()
+			if err := putJSON(b, itob(j.ID), &j); err != nil {
+				return err
+			}
+		}
+		for _, k := range drop {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(resume)
+		return nil
+	})
+	if errors.Is(err, errNoChange) {
+		err = nil
+	}
+	return n, err
+}
+
+// errNoChange ends a periodic write transaction that found nothing to do:
+// it rolls back, so an idle sweep costs no commit (no fsync).
+var errNoChange = errors.New("store: no change")
+
+// Jobs lists every job kept, oldest first (for tests and diagnostics).
+func (db *DB) Jobs() (out []Job, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bJobs).ForEach(func(_, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return err
+			}
+			out = append(out, j)
+			return nil
+		})
+	})
+	return out, err
+}
