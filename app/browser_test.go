@@ -11,6 +11,7 @@ package app
 //	b.choose("#f-lang", "fr")          // pick an option of a <select>
 //	b.submit("#profile-form button")   // click, wait for the next page; returns its status
 //	b.click("button.x"); b.waitText("#target", "Saved")  // htmx swap: no new page
+//	b.waitUntil(`document.title.includes("x")`)  // any JavaScript condition
 //	b.press(kb.Tab + "secret" + kb.Enter)  // key events to the focused element
 //	b.text("h1"), b.has("some text"), b.attr("html", "lang"), b.path(), b.focused()
 //	eval[int](b, "window.innerWidth")  // any JavaScript expression, decoded
@@ -252,8 +253,13 @@ func (b *browser) waitFor(sel string) {
 // waitText waits until the text of sel contains text.
 func (b *browser) waitText(sel, text string) {
 	b.t.Helper()
-	js := fmt.Sprintf(`(document.querySelector(%q)?.innerText ?? "").includes(%q)`, sel, text)
-	run(b, fmt.Sprintf("wait for %q in %s", text, sel), chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond)))
+	b.waitUntil(fmt.Sprintf(`(document.querySelector(%q)?.innerText ?? "").includes(%q)`, sel, text))
+}
+
+// waitUntil waits until the JavaScript expression js is truthy.
+func (b *browser) waitUntil(js string) {
+	b.t.Helper()
+	run(b, "wait until "+js, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(50*time.Millisecond)))
 }
 
 // text is the visible text of the first element matching sel.
