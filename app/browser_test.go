@@ -21,7 +21,8 @@ package app
 //	b.do(chromedp actions...)          // anything else
 //
 // Every helper fails the test (with a screenshot named "failed") when the
-// browser does not get there within actionTimeout. Screenshots go to
+// browser does not get there within actionTimeout. A script error or a
+// console error (a CSP refusal, say) fails the test when it ends. Screenshots go to
 // $ACCORD_SCREENSHOTS when set, else to the test's temp dir.
 //
 // Chromium: /usr/bin/chromium (or $ACCORD_CHROMIUM). Without it the tests
@@ -37,11 +38,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -55,6 +59,9 @@ type browser struct {
 	env  *testEnv
 	base string // http://127.0.0.1:port
 	ctx  context.Context
+
+	mu       sync.Mutex
+	problems []string // uncaught script errors and console errors (CSP refusals)
 }
 
 // newBrowser serves a fresh App (like newEnv, clock set to now) and starts
@@ -119,8 +126,48 @@ func newBrowser(t *testing.T) *browser {
 		t.Fatalf("start chromium: %v", err)
 	}
 	b := &browser{t: t, env: e, base: "http://" + ln.Addr().String(), ctx: ctx}
+	b.watchConsole()
 	b.desktop()
 	return b
+}
+
+// watchConsole records uncaught script errors and console errors, such as
+// a refusal by the CSP, and fails the test with them at its end. HTTP error
+// statuses are not problems: tests visit error pages on purpose.
+func (b *browser) watchConsole() {
+	b.t.Helper()
+	err := chromedp.Listen(b.ctx, func(ev any) {
+		var msg string
+		switch ev := ev.(type) {
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.EntryLevelError && ev.Entry.Source != "network" {
+				msg = fmt.Sprintf("console %s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
+			}
+		case *runtime.EventExceptionThrown:
+			msg = fmt.Sprintf("uncaught: %s %s", ev.ExceptionDetails.Text, ev.ExceptionDetails.URL)
+			if ex := ev.ExceptionDetails.Exception; ex != nil {
+				msg += " " + ex.Description
+			}
+		}
+		if msg != "" {
+			b.mu.Lock()
+			b.problems = append(b.problems, msg)
+			b.mu.Unlock()
+		}
+	})
+	if err == nil {
+		_, err = chromedp.Call(b.ctx, cdplog.Enable, cdp.Empty{})
+	}
+	if err != nil {
+		b.t.Fatalf("watch the console: %v", err)
+	}
+	b.t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			b.t.Errorf("browser %s", p)
+		}
+	})
 }
 
 // url makes an absolute URL of a path, or of the path and query of an
