@@ -17,6 +17,7 @@ package app
 //	eval[int](b, "window.innerWidth")  // any JavaScript expression, decoded
 //	b.cookie("accord_session")         // *network.Cookie or nil (HttpOnly ones too)
 //	b.phone(); b.desktop()             // 375x740 (mobile) or 1280x800
+//	b.colorScheme("dark")              // prefers-color-scheme for the CSS
 //	b.screenshot("login")              // full-page PNG, path logged
 //	b.do(chromedp actions...)          // anything else
 //
@@ -43,6 +44,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -383,6 +385,17 @@ func (b *browser) phone() {
 func (b *browser) desktop() {
 	b.t.Helper()
 	run(b, "desktop size", chromedp.EmulateViewport(1280, 800))
+}
+
+// colorScheme makes the page see prefers-color-scheme: "dark" or "light".
+func (b *browser) colorScheme(scheme string) {
+	b.t.Helper()
+	run(b, "color scheme "+scheme, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	}))
 }
 
 // screenshot saves a full-page PNG of the page shown and returns its path.

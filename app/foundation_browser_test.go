@@ -208,6 +208,13 @@ func TestBrowserScreens(t *testing.T) {
 			b.logout()
 		}
 	}
+	// Dark mode, by prefers-color-scheme.
+	b.colorScheme("dark")
+	b.visit("/login?lang=en")
+	b.screenshot("en-dark-login")
+	b.login("ada@example.org")
+	b.visit("/admin/users")
+	b.screenshot("en-dark-admin-users")
 }
 
 // wantLang fails unless the page is in lang.
