@@ -124,8 +124,18 @@ func newBrowser(t *testing.T) *browser {
 		cancelCtx()
 		cancelAlloc()
 	})
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, bound to ctx (no timeout)
-		t.Fatalf("start chromium: %v", err)
+	// The first Do starts the browser and binds it to ctx, which must have
+	// no deadline: bound the wait here instead.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			t.Fatalf("start chromium: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		cancelCtx()
+		t.Fatalf("start chromium: no answer within 30 s")
 	}
 	b := &browser{t: t, env: e, base: "http://" + ln.Addr().String(), ctx: ctx}
 	b.watchConsole()

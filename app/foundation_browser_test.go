@@ -7,6 +7,7 @@ import (
 
 	"accord/store"
 
+	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
@@ -148,6 +149,10 @@ func TestBrowserKeyboardSignIn(t *testing.T) {
 	b := newBrowser(t)
 	b.env.user(t, "ann@example.org", store.RoleLearner)
 	b.visit("/login")
+	b.press(kb.Tab)
+	if got := eval[string](b, `document.activeElement.className`); got != "skip-link" {
+		t.Errorf("first Tab: got focus on %q, want the skip link", got)
+	}
 	var order []string
 	for range 20 {
 		b.press(kb.Tab)
@@ -208,13 +213,27 @@ func TestBrowserScreens(t *testing.T) {
 			b.logout()
 		}
 	}
+	// The narrowest phones: nothing may need sideways scrolling at 320 px.
+	b.do(chromedp.EmulateViewport(320, 640, chromedp.EmulatePortrait, chromedp.EmulateMobile))
+	b.login("ada@example.org")
+	for _, path := range []string{"/", "/profile", "/admin/users", "/admin/settings", "/no-such-page"} {
+		b.visit(path)
+		wantNoSideScroll(t, b, path)
+	}
+	b.logout()
+	for _, path := range []string{"/", "/login", "/signup"} {
+		b.visit(path)
+		wantNoSideScroll(t, b, path)
+	}
+	b.desktop()
+
 	// Dark mode, by prefers-color-scheme.
 	b.colorScheme("dark")
 	b.visit("/login?lang=en")
-	b.screenshot("en-dark-login")
+	b.screenshot("en-desktop-dark-login")
 	b.login("ada@example.org")
 	b.visit("/admin/users")
-	b.screenshot("en-dark-admin-users")
+	b.screenshot("en-desktop-dark-admin-users")
 }
 
 // wantLang fails unless the page is in lang.
