@@ -187,12 +187,14 @@ func serve(args []string, stderr io.Writer) error {
 	if link != "" {
 		log.Warn("no administrator yet: open this one-time link within 24 hours to create one", "url", link)
 	}
+	// Catch the signals before serving: a SIGTERM right after the first
+	// answer must still shut down cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	a.Start()
 	errc := make(chan error, 1)
 	go func() { errc <- a.Listen() }()
 	log.Info("accord is serving", "addr", *addr, "base_url", *baseURL, "data", db.Path())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case err := <-errc:
 		return err

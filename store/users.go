@@ -219,15 +219,32 @@ func countActiveAdmins(tx *bolt.Tx) (n int, err error) {
 	return n, nil
 }
 
-// HasAdmin reports whether an active administrator exists.
+// HasAdmin reports whether an active administrator exists. Every start asks
+// (for the setup link), so it stops at the first one: usually user 1, the
+// administrator the setup link made, rather than decoding every account.
 func (db *DB) HasAdmin() (ok bool, err error) {
 	err = db.view(func(tx *bolt.Tx) error {
-		n, err := countActiveAdmins(tx)
-		ok = n > 0
+		err := tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
+			var u User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			if u.activeAdmin() {
+				ok = true
+				return errFound
+			}
+			return nil
+		})
+		if errors.Is(err, errFound) {
+			return nil
+		}
 		return err
 	})
 	return ok, err
 }
+
+// errFound ends a ForEach early.
+var errFound = errors.New("store: found")
 
 // UserQuery filters ListUsers.
 type UserQuery struct {
