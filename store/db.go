@@ -7,6 +7,7 @@
 //	users                BE(id) → User
 //	users_by_email       lower(email) → BE(id)
 //	users_by_role        role 0x00 BE(id) → empty
+//	users_by_guardian    BE(guardianID) BE(minorID) → empty
 //	sessions             sha256(token) → Session
 //	sessions_by_user     BE(userID) sha256(token) → empty
 //	settings             "site" → Settings

@@ -9,16 +9,17 @@ import (
 )
 
 var (
-	bMeta           = []byte("meta")
-	bUsers          = []byte("users")
-	bUsersByEmail   = []byte("users_by_email")
-	bUsersByRole    = []byte("users_by_role")
-	bSessions       = []byte("sessions")
-	bSessionsByUser = []byte("sessions_by_user")
-	bSettings       = []byte("settings")
-	bAudit          = []byte("audit")
-	bAuditByUser    = []byte("audit_by_user")
-	bSetupTokens    = []byte("setup_tokens")
+	bMeta            = []byte("meta")
+	bUsers           = []byte("users")
+	bUsersByEmail    = []byte("users_by_email")
+	bUsersByRole     = []byte("users_by_role")
+	bUsersByGuardian = []byte("users_by_guardian")
+	bSessions        = []byte("sessions")
+	bSessionsByUser  = []byte("sessions_by_user")
+	bSettings        = []byte("settings")
+	bAudit           = []byte("audit")
+	bAuditByUser     = []byte("audit_by_user")
+	bSetupTokens     = []byte("setup_tokens")
 )
 
 func init() {
@@ -34,6 +35,7 @@ func init() {
 var migrations = []func(tx *bolt.Tx) error{
 	migrateCSRFKey,
 	migrateRoleIndex,
+	migrateGuardianIndex,
 }
 
 func (db *DB) migrate(tx *bolt.Tx) error {
@@ -98,5 +100,21 @@ func migrateRoleIndex(tx *bolt.Tx) error {
 			return err
 		}
 		return idx.Put(indexKey([]byte(u.Role), u.ID), nil)
+	})
+}
+
+// migrateGuardianIndex indexes minors by guardian, so that a profile page
+// finds the minors in one's care without reading every account.
+func migrateGuardianIndex(tx *bolt.Tx) error {
+	idx := tx.Bucket(bUsersByGuardian)
+	return tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
+		var u User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return err
+		}
+		if u.GuardianID == 0 {
+			return nil
+		}
+		return idx.Put(pairKey(u.GuardianID, itob(u.ID)), nil)
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func openTest(t *testing.T) *DB {
@@ -170,4 +172,44 @@ func testUser(t testing.TB, db *DB, email string, role Role) *User {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// Ensure that the guardian index follows links, unlinks and erasure, and
+// that listing pages decode only what they show.
+func TestGuardianIndexAndPaging(t *testing.T) {
+	db := openTest(t)
+	g := testUser(t, db, "g@example.org", RoleLearner)
+	m1 := &User{Email: "m1@example.org", Role: RoleLearner, GuardianID: g.ID}
+	if err := db.CreateUser(m1, 0); err != nil {
+		t.Fatal(err)
+	}
+	m2 := testUser(t, db, "m2@example.org", RoleLearner)
+	db.UpdateUser(m2.ID, AuditEvent{}, func(u *User) error { u.GuardianID = g.ID; return nil })
+	if got, _ := db.Minors(g.ID); len(got) != 2 {
+		t.Fatalf("minors: got %d, want 2", len(got))
+	}
+	db.UpdateUser(m1.ID, AuditEvent{}, func(u *User) error { u.GuardianID = 0; return nil })
+	if got, _ := db.Minors(g.ID); len(got) != 1 || got[0].ID != m2.ID {
+		t.Fatalf("after unlink: got %v, want m2 only", got)
+	}
+	err := db.update(func(tx *bolt.Tx) error { _, err := eraseUser(tx, g.ID); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := db.User(m2.ID); u.GuardianID != 0 {
+		t.Errorf("minor still linked to an erased guardian")
+	}
+	testUser(t, db, "dpo@example.org", RoleDPO)
+	users, total, _ := db.ListUsers(UserQuery{Offset: 1, Limit: 1})
+	if total != 3 || len(users) != 1 || users[0].ID != m2.ID {
+		t.Errorf("page 2 of 1: got %v of %d, want m2 of 3", users, total)
+	}
+	users, total, _ = db.ListUsers(UserQuery{Role: RoleDPO})
+	if total != 1 || users[0].Email != "dpo@example.org" {
+		t.Errorf("role filter: got %v of %d", users, total)
+	}
+	users, total, _ = db.ListUsers(UserQuery{Search: "M2@"})
+	if total != 1 || users[0].ID != m2.ID {
+		t.Errorf("search: got %v of %d", users, total)
+	}
 }

@@ -100,6 +100,9 @@ func (db *DB) createUser(tx *bolt.Tx, u *User) error {
 	if err := tx.Bucket(bUsersByRole).Put(indexKey([]byte(u.Role), id), nil); err != nil {
 		return err
 	}
+	if err := reindexGuardian(tx, 0, u.GuardianID, id); err != nil {
+		return err
+	}
 	return putJSON(b, itob(id), u)
 }
 
@@ -156,6 +159,9 @@ func (db *DB) UpdateUser(id uint64, ev AuditEvent, fn func(u *User) error) (*Use
 		if err := reindexRole(tx, before.Role, u.Role, id); err != nil {
 			return err
 		}
+		if err := reindexGuardian(tx, before.GuardianID, u.GuardianID, id); err != nil {
+			return err
+		}
 		if before.activeAdmin() && !u.activeAdmin() {
 			if n, err := countActiveAdmins(tx); err != nil {
 				return err
@@ -203,6 +209,22 @@ func reindexRole(tx *bolt.Tx, old, new Role, id uint64) error {
 	return idx.Put(indexKey([]byte(new), id), nil)
 }
 
+func reindexGuardian(tx *bolt.Tx, old, new, id uint64) error {
+	if old == new {
+		return nil
+	}
+	idx := tx.Bucket(bUsersByGuardian)
+	if old != 0 {
+		if err := idx.Delete(pairKey(old, itob(id))); err != nil {
+			return err
+		}
+	}
+	if new == 0 {
+		return nil
+	}
+	return idx.Put(pairKey(new, itob(id)), nil)
+}
+
 // countActiveAdmins reads only the administrators, through the role index.
 func countActiveAdmins(tx *bolt.Tx) (n int, err error) {
 	prefix := append([]byte(RoleAdmin), 0)
@@ -224,27 +246,12 @@ func countActiveAdmins(tx *bolt.Tx) (n int, err error) {
 // administrator the setup link made, rather than decoding every account.
 func (db *DB) HasAdmin() (ok bool, err error) {
 	err = db.view(func(tx *bolt.Tx) error {
-		err := tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
-			var u User
-			if err := json.Unmarshal(v, &u); err != nil {
-				return err
-			}
-			if u.activeAdmin() {
-				ok = true
-				return errFound
-			}
-			return nil
-		})
-		if errors.Is(err, errFound) {
-			return nil
-		}
+		n, err := countActiveAdmins(tx)
+		ok = n > 0
 		return err
 	})
 	return ok, err
 }
-
-// errFound ends a ForEach early.
-var errFound = errors.New("store: found")
 
 // UserQuery filters ListUsers.
 type UserQuery struct {
@@ -254,9 +261,13 @@ type UserQuery struct {
 	Limit  int
 }
 
-// ListUsers returns one page of users, newest last, and the total matching.
+// ListUsers returns one page of users, oldest first, and the total
+// matching. Without a search it decodes only the page shown.
 func (db *DB) ListUsers(q UserQuery) (users []User, total int, err error) {
 	needle := strings.ToLower(strings.TrimSpace(q.Search))
+	if needle == "" {
+		return db.pageUsers(q)
+	}
 	err = db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
 			var u User
@@ -279,19 +290,46 @@ func (db *DB) ListUsers(q UserQuery) (users []User, total int, err error) {
 	return users, total, err
 }
 
+// pageUsers lists users by id (of one role, through the role index),
+// walking keys only and decoding just the page.
+func (db *DB) pageUsers(q UserQuery) (users []User, total int, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bUsers).Cursor()
+		id := func(k []byte) uint64 { return btoi(k) }
+		var prefix []byte
+		if q.Role != "" {
+			c = tx.Bucket(bUsersByRole).Cursor()
+			prefix = append([]byte(q.Role), 0)
+			id = func(k []byte) uint64 { return btoi(k[len(prefix):]) }
+		}
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if total >= q.Offset && (q.Limit <= 0 || len(users) < q.Limit) {
+				u, err := userTx(tx, id(k))
+				if err != nil {
+					return err
+				}
+				users = append(users, *u)
+			}
+			total++
+		}
+		return nil
+	})
+	return users, total, err
+}
+
 // Minors lists the users whose guardian is guardianID, by name.
 func (db *DB) Minors(guardianID uint64) (minors []User, err error) {
 	err = db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
-			var u User
-			if err := json.Unmarshal(v, &u); err != nil {
+		prefix := itob(guardianID)
+		c := tx.Bucket(bUsersByGuardian).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			u, err := userTx(tx, btoi(k[8:]))
+			if err != nil {
 				return err
 			}
-			if u.GuardianID == guardianID {
-				minors = append(minors, u)
-			}
-			return nil
-		})
+			minors = append(minors, *u)
+		}
+		return nil
 	})
 	sort.Slice(minors, func(i, j int) bool { return minors[i].Name() < minors[j].Name() })
 	return minors, err
@@ -330,6 +368,7 @@ func init() {
 			Erase: eraseUser},
 		BucketInfo{Name: string(bUsersByEmail), Class: Index, IndexOf: string(bUsers), Holds: "email → account"},
 		BucketInfo{Name: string(bUsersByRole), Class: Index, IndexOf: string(bUsers), Holds: "role → accounts"},
+		BucketInfo{Name: string(bUsersByGuardian), Class: Index, IndexOf: string(bUsers), Holds: "guardian → the minors in their care"},
 	)
 }
 
@@ -340,25 +379,27 @@ func eraseUser(tx *bolt.Tx, userID uint64) (string, error) {
 		return "", err
 	}
 	b := tx.Bucket(bUsers)
-	var minors []User
-	err = b.ForEach(func(_, v []byte) error {
-		var m User
-		if err := json.Unmarshal(v, &m); err != nil {
-			return err
-		}
-		if m.GuardianID == userID {
-			minors = append(minors, m)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", err
+	var minors []uint64
+	prefix := itob(userID)
+	c := tx.Bucket(bUsersByGuardian).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		minors = append(minors, btoi(k[8:]))
 	}
-	for _, m := range minors {
-		m.GuardianID = 0
-		if err := putJSON(b, itob(m.ID), &m); err != nil {
+	for _, id := range minors {
+		m, err := userTx(tx, id)
+		if err != nil {
 			return "", err
 		}
+		if err := reindexGuardian(tx, userID, 0, id); err != nil {
+			return "", err
+		}
+		m.GuardianID = 0
+		if err := putJSON(b, itob(id), m); err != nil {
+			return "", err
+		}
+	}
+	if err := reindexGuardian(tx, u.GuardianID, 0, userID); err != nil {
+		return "", err
 	}
 	if err := tx.Bucket(bUsersByEmail).Delete([]byte(NormEmail(u.Email))); err != nil {
 		return "", err
