@@ -1,0 +1,327 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+// policyState is an immutable snapshot of every policy and version, swapped
+// whole after each change an administrator makes.
+type policyState struct {
+	entries []store.PolicyEntry
+	version map[uint64]*store.PolicyVersion
+	entry   map[uint64]*store.PolicyEntry
+	// gate lists the active versions for signed-in users, in display order.
+	gate []gateVersion
+}
+
+type gateVersion struct {
+	id       uint64
+	optional bool
+	ownPage  bool
+}
+
+// Answers in memory: one byte each.
+const (
+	ansNone uint8 = iota
+	ansAccepted
+	ansDeclined
+	ansWithdrawn
+)
+
+var ansOf = map[store.AcceptStatus]uint8{store.Accepted: ansAccepted, store.Declined: ansDeclined, store.Withdrawn: ansWithdrawn}
+
+type answer struct {
+	version uint64
+	status  uint8
+}
+
+// consentIndex is the latest answer of each user to each version, rebuilt
+// from the store at start, so that the gate is a lookup. A user's slice is
+// never changed in place (copy on write), so readers hold no lock while
+// they scan it.
+type consentIndex struct {
+	mu    sync.RWMutex
+	users map[uint64][]answer
+}
+
+func (ix *consentIndex) get(userID uint64) []answer {
+	ix.mu.RLock()
+	a := ix.users[userID]
+	ix.mu.RUnlock()
+	return a
+}
+
+func (ix *consentIndex) set(userID, versionID uint64, st uint8) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	old := ix.users[userID]
+	next := make([]answer, len(old), len(old)+1)
+	copy(next, old)
+	for i := range next {
+		if next[i].version == versionID {
+			next[i].status = st
+			ix.users[userID] = next
+			return
+		}
+	}
+	ix.users[userID] = append(next, answer{versionID, st})
+}
+
+func statusIn(ans []answer, versionID uint64) uint8 {
+	for i := range ans {
+		if ans[i].version == versionID {
+			return ans[i].status
+		}
+	}
+	return ansNone
+}
+
+// policyStore holds the policy feature's memory.
+type policyStore struct {
+	state   atomic.Pointer[policyState]
+	answers consentIndex
+	html    sync.Map // SHA-256 of Markdown → rendered, sanitised HTML
+}
+
+// initPolicies seeds the default policies, loads them and every answer
+// into memory, and registers the feature's hooks.
+func (a *App) initPolicies() error {
+	if err := a.db.SeedPolicies(); err != nil {
+		return err
+	}
+	a.pol = &policyStore{}
+	a.pol.answers.users = map[uint64][]answer{}
+	if err := a.reloadPolicies(); err != nil {
+		return err
+	}
+	if err := a.db.EachAnswer(func(userID, versionID uint64, st store.AcceptStatus) {
+		a.pol.answers.set(userID, versionID, ansOf[st])
+	}); err != nil {
+		return err
+	}
+	a.dashboard = append(a.dashboard, a.policyTiles)
+	return nil
+}
+
+// reloadPolicies takes a new snapshot of the policies after a change.
+func (a *App) reloadPolicies() error {
+	entries, err := a.db.ListPolicies()
+	if err != nil {
+		return err
+	}
+	st := &policyState{entries: entries, version: map[uint64]*store.PolicyVersion{}, entry: map[uint64]*store.PolicyEntry{}}
+	for i := range st.entries {
+		e := &st.entries[i]
+		st.entry[e.ID] = e
+		for j := range e.Versions {
+			v := &e.Versions[j]
+			st.version[v.ID] = v
+			if v.Status == store.StatusActive && v.Audience.ForUsers() {
+				st.gate = append(st.gate, gateVersion{id: v.ID, optional: v.Optional, ownPage: v.Style == store.StyleOwnPage})
+			}
+		}
+	}
+	a.pol.state.Store(st)
+	return nil
+}
+
+// noteAnswers puts recorded events in the in-memory index.
+func (a *App) noteAnswers(events []store.Acceptance) {
+	for _, e := range events {
+		a.pol.answers.set(e.UserID, e.VersionID, ansOf[e.Status])
+	}
+}
+
+// hasPending reports whether the user has an active version to answer:
+// compulsory and not accepted, or optional and never answered. It is the
+// gate's check: a few lookups, no allocation.
+func (a *App) hasPending(userID uint64) bool {
+	st := a.pol.state.Load()
+	ans := a.pol.answers.get(userID)
+	for _, g := range st.gate {
+		s := statusIn(ans, g.id)
+		if s == ansNone || (!g.optional && s != ansAccepted) {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingVersions lists the user's pending versions: own-page ones first.
+func (a *App) pendingVersions(userID uint64) []*store.PolicyVersion {
+	st := a.pol.state.Load()
+	ans := a.pol.answers.get(userID)
+	var own, page []*store.PolicyVersion
+	for _, g := range st.gate {
+		s := statusIn(ans, g.id)
+		if s == ansNone || (!g.optional && s != ansAccepted) {
+			if g.ownPage {
+				own = append(own, st.version[g.id])
+			} else {
+				page = append(page, st.version[g.id])
+			}
+		}
+	}
+	return append(own, page...)
+}
+
+// pendingFor reports whether u has a policy version to answer.
+func (a *App) pendingFor(u *store.User) bool { return u != nil && a.hasPending(u.ID) }
+
+var (
+	markdown = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify))
+	// policyHTML keeps what Markdown may make of a policy: no script, no
+	// event handler, no javascript: link, no raw HTML smuggled through.
+	policyHTML = bluemonday.UGCPolicy()
+)
+
+// renderMarkdown is the one way a policy text becomes HTML: goldmark, then
+// bluemonday. Public pages, the consent page and the preview all use it.
+func renderMarkdown(src string) template.HTML {
+	var buf bytes.Buffer
+	if err := markdown.Convert([]byte(src), &buf); err != nil {
+		return template.HTML(template.HTMLEscapeString(src))
+	}
+	return template.HTML(policyHTML.SanitizeBytes(buf.Bytes()))
+}
+
+// policyHTMLFor renders a text, remembering it by hash (texts are few and
+// never change under a hash).
+func (a *App) policyHTMLFor(t store.PolicyText) template.HTML {
+	h := t.Hash
+	if h == "" {
+		h = store.HashText(t.Content)
+	}
+	if v, ok := a.pol.html.Load(h); ok {
+		return v.(template.HTML)
+	}
+	out := renderMarkdown(t.Content)
+	a.pol.html.Store(h, out)
+	return out
+}
+
+// versionView is a version as a page shows it, in the reader's language.
+type versionView struct {
+	V        *store.PolicyVersion
+	Entry    *store.PolicyEntry
+	Text     store.PolicyText
+	Lang     string // the language of Text
+	Fallback bool   // Text is not in the reader's language
+	HTML     template.HTML
+	Diff     template.HTML // what changed since the reader last accepted
+}
+
+func (a *App) viewOf(v *store.PolicyVersion, lang string) versionView {
+	t, got := v.Text(lang)
+	st := a.pol.state.Load()
+	return versionView{V: v, Entry: st.entry[v.PolicyID], Text: t, Lang: got, Fallback: got != lang, HTML: a.policyHTMLFor(t)}
+}
+
+// cookiePolicyRef is the active cookie-policy version and the SHA-256 of
+// its text in lang, recorded with every cookie choice.
+func (a *App) cookiePolicyRef(lang string) (versionID uint64, textHash string) {
+	for _, e := range a.pol.state.Load().entries {
+		if e.Key == "cookies" {
+			if v := e.Active(); v != nil {
+				t, _ := v.Text(lang)
+				return v.ID, t.Hash
+			}
+		}
+	}
+	return 0, ""
+}
+
+// getPolicies lists the active policies, for visitors too.
+func (a *App) getPolicies(c *fiber.Ctx) error {
+	p := a.page(c, "policies.title")
+	var rows []versionView
+	for i := range a.pol.state.Load().entries {
+		e := &a.pol.state.Load().entries[i]
+		if v := e.Active(); v != nil {
+			rows = append(rows, a.viewOf(v, p.Lang))
+		}
+	}
+	p.Data = map[string]any{"Rows": rows}
+	return a.render(c, fiber.StatusOK, "policies/index", "", p)
+}
+
+// getPolicy shows a policy's active version in full, or another version
+// (?version=); drafts only to administrators.
+func (a *App) getPolicy(c *fiber.Ctx) error {
+	id, _ := strconv.ParseUint(c.Params("id"), 10, 64)
+	st := a.pol.state.Load()
+	e := st.entry[id]
+	if e == nil {
+		return fiber.ErrNotFound
+	}
+	v := e.Active()
+	if q := c.Query("version"); q != "" {
+		vid, _ := strconv.ParseUint(q, 10, 64)
+		v = st.version[vid]
+	}
+	u := currentUser(c)
+	if v == nil || v.PolicyID != e.ID || (v.Status == store.StatusDraft && (u == nil || u.Role != store.RoleAdmin)) {
+		return fiber.ErrNotFound
+	}
+	p := a.page(c, "policies.title")
+	vv := a.viewOf(v, p.Lang)
+	p.Title = vv.Text.Name
+	data := map[string]any{"View": vv}
+	if e.Key == "cookies" {
+		data["CookieRegister"] = a.cookieRegisterRows(p.Lang)
+	}
+	p.Data = data
+	return a.render(c, fiber.StatusOK, "policies/show", "policies/_text", p)
+}
+
+// errStatus maps the store's policy errors to statuses.
+func policyErr(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotActive), errors.Is(err, store.ErrNotDraft):
+		return fiber.NewError(fiber.StatusConflict)
+	}
+	return err
+}
+
+// policyTiles are the staff dashboard's tiles: agreements and how many
+// people have something to answer.
+func (a *App) policyTiles(c *fiber.Ctx) ([]dashCard, error) {
+	tr := a.translator(c)
+	total, err := a.db.CountUsers()
+	if err != nil {
+		return nil, err
+	}
+	done := 0
+	a.pol.answers.mu.RLock()
+	ids := make([]uint64, 0, len(a.pol.answers.users))
+	for id := range a.pol.answers.users {
+		ids = append(ids, id)
+	}
+	a.pol.answers.mu.RUnlock()
+	for _, id := range ids {
+		if !a.hasPending(id) {
+			done++
+		}
+	}
+	pending := max(0, total-done)
+	if len(a.pol.state.Load().gate) == 0 {
+		pending = 0
+	}
+	cards := []dashCard{{Title: tr.T("agreements.title"), Text: tr.N("agreements.tile", pending), Href: "/admin/agreements?status=pending", Alert: pending > 0}}
+	if currentUser(c).Role == store.RoleAdmin {
+		cards = append(cards, dashCard{Title: tr.T("admin.policies.title"), Text: tr.T("admin.policies.help"), Href: "/admin/policies"})
+	}
+	return cards, nil
+}

@@ -1,0 +1,346 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// AcceptStatus is an answer to a policy version.
+type AcceptStatus string
+
+// The answers. Withdrawn is a decline of a version accepted before.
+const (
+	Accepted  AcceptStatus = "accepted"
+	Declined  AcceptStatus = "declined"
+	Withdrawn AcceptStatus = "withdrawn"
+)
+
+// ActorKind says who gave an answer.
+type ActorKind string
+
+// The actors: the user, their guardian, or staff on their behalf.
+const (
+	ActorSelf     ActorKind = "self"
+	ActorGuardian ActorKind = "guardian"
+	ActorStaff    ActorKind = "staff"
+)
+
+// Where says on which page an answer was given.
+type Where string
+
+// The places an answer is given.
+const (
+	WhereSignup  Where = "signup"
+	WhereConsent Where = "consent"
+	WhereProfile Where = "profile"
+	WhereReport  Where = "report"
+)
+
+// Audited acceptance actions (one per event).
+const (
+	ActPolicyAccepted  Action = "policy_accepted"
+	ActPolicyDeclined  Action = "policy_declined"
+	ActPolicyWithdrawn Action = "policy_withdrawn"
+	// ActAgreementsDownloaded is a CSV of the agreements report.
+	ActAgreementsDownloaded Action = "agreements_downloaded"
+)
+
+// ErrCompulsory is returned when a compulsory version is declined.
+var ErrCompulsory = errors.New("store: a compulsory policy cannot be declined")
+
+// Acceptance is one answer, never overwritten: each change appends one.
+type Acceptance struct {
+	ID        uint64       `json:"id"`
+	UserID    uint64       `json:"user_id"`
+	PolicyID  uint64       `json:"policy_id"`
+	VersionID uint64       `json:"version_id"`
+	Status    AcceptStatus `json:"status"`
+	Time      time.Time    `json:"time"`
+	Lang      string       `json:"lang"`      // the language of the text shown
+	TextHash  string       `json:"text_hash"` // SHA-256 of the exact text shown (policy_texts)
+	ActorID   uint64       `json:"actor_id,omitempty"`
+	ActorKind ActorKind    `json:"actor_kind"`
+	Note      string       `json:"note,omitempty"`
+	Where     Where        `json:"where"`
+}
+
+// Answer is what a user (or someone for them) answers to a version.
+type Answer struct {
+	UserID    uint64
+	VersionID uint64
+	Accept    bool
+	Lang      string
+	TextHash  string
+	ActorID   uint64
+	ActorKind ActorKind
+	Note      string
+	Where     Where
+}
+
+var (
+	bAcceptances       = []byte("acceptances")
+	bAcceptancesByUser = []byte("acceptances_by_user")
+)
+
+func init() {
+	registerBuckets(
+		BucketInfo{Name: string(bAcceptances), Class: Personal,
+			Holds: "policy agreements: who answered which version, when, in which language, the text's hash, who acted",
+			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
+				return eachUserAcceptance(tx, userID, func(a *Acceptance) error { return emit(a) })
+			},
+			Erase: eraseAcceptances},
+		BucketInfo{Name: string(bAcceptancesByUser), Class: Index, IndexOf: string(bAcceptances),
+			Holds: "account → agreement events (value: version and answer)"},
+	)
+}
+
+// The index value: BE(versionID) and one byte of status.
+var statusByte = map[AcceptStatus]byte{Accepted: 1, Declined: 2, Withdrawn: 3}
+var byteStatus = [4]AcceptStatus{"", Accepted, Declined, Withdrawn}
+
+// RecordAnswers appends one acceptance event per answer that changes
+// something, in one durable commit shared with concurrent callers (group
+// commit). The same answer given twice records one event. Each version must
+// be active (ErrNotActive) and a compulsory one cannot be declined
+// (ErrCompulsory); on error nothing is recorded.
+func (db *DB) RecordAnswers(answers []Answer) ([]Acceptance, error) {
+	var out []Acceptance
+	err := db.batch(func(tx *bolt.Tx) error {
+		out = out[:0] // Batch may run fn again alone: start afresh
+		return db.recordAnswers(tx, answers, &out)
+	})
+	return out, err
+}
+
+func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, out *[]Acceptance) error {
+	now := db.now()
+	for _, an := range answers {
+		v, err := versionTx(tx, an.VersionID)
+		if errors.Is(err, ErrNotFound) {
+			return ErrNotActive
+		} else if err != nil {
+			return err
+		}
+		if v.Status != StatusActive {
+			return ErrNotActive
+		}
+		last := lastStatus(tx, an.UserID, an.VersionID)
+		st := Accepted
+		if !an.Accept {
+			if !v.Optional {
+				return ErrCompulsory
+			}
+			st = Declined
+			if last == Accepted {
+				st = Withdrawn
+			}
+		}
+		if st == last || (st == Declined && last == Withdrawn) {
+			continue
+		}
+		b := tx.Bucket(bAcceptances)
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		e := Acceptance{ID: id, UserID: an.UserID, PolicyID: v.PolicyID, VersionID: v.ID, Status: st, Time: now,
+			Lang: an.Lang, TextHash: an.TextHash, ActorID: an.ActorID, ActorKind: an.ActorKind, Note: an.Note, Where: an.Where}
+		if e.ActorKind == "" {
+			e.ActorKind = ActorSelf
+		}
+		if e.ActorID == 0 {
+			e.ActorID = an.UserID
+		}
+		if err := putJSON(b, itob(id), &e); err != nil {
+			return err
+		}
+		val := append(itob(v.ID), statusByte[st])
+		if err := tx.Bucket(bAcceptancesByUser).Put(pairKey(an.UserID, itob(id)), val); err != nil {
+			return err
+		}
+		act := map[AcceptStatus]Action{Accepted: ActPolicyAccepted, Declined: ActPolicyDeclined, Withdrawn: ActPolicyWithdrawn}[st]
+		detail := fmt.Sprintf("version %d (%s), %s, %s, by %s, text %.12s", v.ID, v.Revision, e.Where, e.Lang, e.ActorKind, e.TextHash)
+		if err := db.auditTx(tx, &AuditEvent{Action: act, ActorID: e.ActorID, SubjectID: e.UserID, Detail: detail}); err != nil {
+			return err
+		}
+		*out = append(*out, e)
+	}
+	return nil
+}
+
+// lastStatus is the user's latest answer to a version ("" for none).
+func lastStatus(tx *bolt.Tx, userID, versionID uint64) AcceptStatus {
+	prefix := itob(userID)
+	c := tx.Bucket(bAcceptancesByUser).Cursor()
+	k, v := c.Seek(itob(userID + 1))
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		if len(v) == 9 && btoi(v[:8]) == versionID {
+			return byteStatus[v[8]&3]
+		}
+	}
+	return ""
+}
+
+// EachAnswer calls fn with every answer in the order given, from the index
+// alone (to rebuild the in-memory consent state at start).
+func (db *DB) EachAnswer(fn func(userID, versionID uint64, st AcceptStatus)) error {
+	return db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bAcceptancesByUser).ForEach(func(k, v []byte) error {
+			if len(k) == 16 && len(v) == 9 {
+				fn(btoi(k[:8]), btoi(v[:8]), byteStatus[v[8]&3])
+			}
+			return nil
+		})
+	})
+}
+
+// UserAcceptances lists a user's acceptance events, newest first.
+func (db *DB) UserAcceptances(userID uint64) (out []Acceptance, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		return eachUserAcceptance(tx, userID, func(a *Acceptance) error {
+			out = append(out, *a)
+			return nil
+		})
+	})
+	return out, err
+}
+
+func eachUserAcceptance(tx *bolt.Tx, userID uint64, fn func(a *Acceptance) error) error {
+	prefix := itob(userID)
+	b := tx.Bucket(bAcceptances)
+	c := tx.Bucket(bAcceptancesByUser).Cursor()
+	k, _ := c.Seek(itob(userID + 1))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		var a Acceptance
+		if err := getJSON(b, k[8:], &a); err != nil {
+			return err
+		}
+		if err := fn(&a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eraseAcceptances deletes the user's agreement events: proof of consent
+// is about an identified person, and once the person is erased there is
+// nobody left to prove it about (GDPR art. 17); only their number stays,
+// in the erasure report. Events the user gave for others (as a guardian
+// or staff) stay with those people, without the actor's id.
+func eraseAcceptances(tx *bolt.Tx, userID uint64) (string, error) {
+	idx := tx.Bucket(bAcceptancesByUser)
+	b := tx.Bucket(bAcceptances)
+	prefix := itob(userID)
+	var keys [][]byte
+	c := idx.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k[8:]); err != nil {
+			return "", err
+		}
+		if err := idx.Delete(k); err != nil {
+			return "", err
+		}
+	}
+	var acted [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var a Acceptance
+		if err := json.Unmarshal(v, &a); err != nil {
+			return err
+		}
+		if a.ActorID == userID && a.UserID != userID {
+			acted = append(acted, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, k := range acted {
+		var a Acceptance
+		if err := getJSON(b, k, &a); err != nil {
+			return "", err
+		}
+		a.ActorID = 0
+		if err := putJSON(b, k, &a); err != nil {
+			return "", err
+		}
+	}
+	if len(keys) == 0 && len(acted) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%d policy agreement events deleted, only their number kept; %d answers given for other people kept for them, without the actor's account", len(keys), len(acted)), nil
+}
+
+// AnswerRef is one answer as the index holds it.
+type AnswerRef struct {
+	EventID   uint64
+	VersionID uint64
+	Status    AcceptStatus
+}
+
+// EachUserAnswers calls fn for every user, by id, with their answers oldest
+// first, from one read transaction (a consistent snapshot for the
+// agreements report and its CSV). load reads an event in full; it is valid
+// only during fn.
+func (db *DB) EachUserAnswers(fn func(u *User, refs []AnswerRef, load func(eventID uint64) (*Acceptance, error)) error) error {
+	return db.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bAcceptances)
+		load := func(id uint64) (*Acceptance, error) {
+			var a Acceptance
+			if err := getJSON(b, itob(id), &a); err != nil {
+				return nil, err
+			}
+			return &a, nil
+		}
+		ac := tx.Bucket(bAcceptancesByUser).Cursor()
+		ak, av := ac.First()
+		var refs []AnswerRef
+		uc := tx.Bucket(bUsers).Cursor()
+		for k, v := uc.First(); k != nil; k, v = uc.Next() {
+			var u User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			refs = refs[:0]
+			for ; ak != nil && btoi(ak[:8]) < u.ID; ak, av = ac.Next() {
+			}
+			for ; ak != nil && btoi(ak[:8]) == u.ID; ak, av = ac.Next() {
+				if len(ak) == 16 && len(av) == 9 {
+					refs = append(refs, AnswerRef{EventID: btoi(ak[8:]), VersionID: btoi(av[:8]), Status: byteStatus[av[8]&3]})
+				}
+			}
+			if err := fn(&u, refs, load); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CountUsers is the number of accounts.
+func (db *DB) CountUsers() (n int, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bUsers).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
