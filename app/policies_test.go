@@ -15,8 +15,10 @@ import (
 func (e *testEnv) agreeAll(t testing.TB, u *store.User) {
 	t.Helper()
 	var answers []store.Answer
-	for _, g := range e.app.pol.state.Load().gate {
-		answers = append(answers, store.Answer{UserID: u.ID, VersionID: g.id, Accept: true, Lang: "en", Where: store.WhereConsent})
+	st := e.app.pol.state.Load()
+	for _, g := range st.gate {
+		answers = append(answers, store.Answer{UserID: u.ID, VersionID: g.id, Accept: true, Lang: "en",
+			TextHash: st.version[g.id].Texts["en"].Hash, Where: store.WhereConsent})
 	}
 	events, err := e.db.RecordAnswers(answers)
 	if err != nil {
@@ -78,7 +80,7 @@ func TestPoliciesSeeded(t *testing.T) {
 		}
 	}
 	id := strconv.FormatUint(entries[2].ID, 10)
-	res = c.get("/policies/" + id).want(t, http.StatusOK)
+	res = c.get("/policies/"+id).want(t, http.StatusOK)
 	if !res.has("policy-text") || !res.has("<h2") {
 		t.Errorf("/policies/%s: no rendered text", id)
 	}
@@ -121,7 +123,7 @@ func TestConsentGate(t *testing.T) {
 			if got := res.Header.Get("Location"); got != "/consent?next=%2Fprofile" {
 				t.Errorf("login: got Location %q, want /consent?next=%%2Fprofile", got)
 			}
-			res = c.get("/profile?lang=" + lang).want(t, http.StatusSeeOther)
+			res = c.get("/profile?lang="+lang).want(t, http.StatusSeeOther)
 			if got := res.Header.Get("Location"); !strings.HasPrefix(got, "/consent?next=") {
 				t.Errorf("gated page: got Location %q, want /consent?next=…", got)
 			}
@@ -135,7 +137,7 @@ func TestConsentGate(t *testing.T) {
 			page := c.get("/consent?next=/profile").want(t, http.StatusOK)
 			ids := e.activeIDs()
 			for _, id := range ids {
-				if !page.has(`name="`+vfield(id)+`" value="accept"`) {
+				if !page.has(`name="` + vfield(id) + `" value="accept"`) {
 					t.Errorf("consent page: no checkbox for version %d", id)
 				}
 			}
