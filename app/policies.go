@@ -48,35 +48,78 @@ type answer struct {
 }
 
 // consentIndex is the latest answer of each user to each version, rebuilt
-// from the store at start, so that the gate is a lookup. A user's slice is
-// never changed in place (copy on write), so readers hold no lock while
-// they scan it.
+// from the store at start, so that the gate is a lookup. User ids are
+// dense sequence numbers, so the index is a table in chunks of users;
+// readers take no lock: each user's answers sit behind an atomic pointer
+// and are never changed in place (copy on write).
 type consentIndex struct {
-	mu    sync.RWMutex
-	users map[uint64][]answer
+	mu     sync.Mutex // writers
+	chunks atomic.Pointer[[]*answerChunk]
 }
 
+const chunkBits = 12
+
+type answerChunk [1 << chunkBits]atomic.Pointer[[]answer]
+
 func (ix *consentIndex) get(userID uint64) []answer {
-	ix.mu.RLock()
-	a := ix.users[userID]
-	ix.mu.RUnlock()
-	return a
+	cs := ix.chunks.Load()
+	if cs == nil || userID>>chunkBits >= uint64(len(*cs)) {
+		return nil
+	}
+	if p := (*cs)[userID>>chunkBits][userID&(1<<chunkBits-1)].Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (ix *consentIndex) set(userID, versionID uint64, st uint8) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	old := ix.users[userID]
+	var cs []*answerChunk
+	if p := ix.chunks.Load(); p != nil {
+		cs = *p
+	}
+	if need := int(userID>>chunkBits) + 1; need > len(cs) {
+		grown := make([]*answerChunk, need)
+		copy(grown, cs)
+		for i := len(cs); i < need; i++ {
+			grown[i] = new(answerChunk)
+		}
+		cs = grown
+		ix.chunks.Store(&cs)
+	}
+	slot := &cs[userID>>chunkBits][userID&(1<<chunkBits-1)]
+	var old []answer
+	if p := slot.Load(); p != nil {
+		old = *p
+	}
 	next := make([]answer, len(old), len(old)+1)
 	copy(next, old)
+	found := false
 	for i := range next {
 		if next[i].version == versionID {
-			next[i].status = st
-			ix.users[userID] = next
-			return
+			next[i].status, found = st, true
 		}
 	}
-	ix.users[userID] = append(next, answer{versionID, st})
+	if !found {
+		next = append(next, answer{versionID, st})
+	}
+	slot.Store(&next)
+}
+
+// each calls fn with every user that has answers.
+func (ix *consentIndex) each(fn func(userID uint64, ans []answer)) {
+	cs := ix.chunks.Load()
+	if cs == nil {
+		return
+	}
+	for ci, c := range *cs {
+		for i := range c {
+			if p := c[i].Load(); p != nil {
+				fn(uint64(ci)<<chunkBits|uint64(i), *p)
+			}
+		}
+	}
 }
 
 func statusIn(ans []answer, versionID uint64) uint8 {
@@ -102,7 +145,6 @@ func (a *App) initPolicies() error {
 		return err
 	}
 	a.pol = &policyStore{}
-	a.pol.answers.users = map[uint64][]answer{}
 	if err := a.reloadPolicies(); err != nil {
 		return err
 	}
@@ -304,17 +346,11 @@ func (a *App) policyTiles(c *fiber.Ctx) ([]dashCard, error) {
 		return nil, err
 	}
 	done := 0
-	a.pol.answers.mu.RLock()
-	ids := make([]uint64, 0, len(a.pol.answers.users))
-	for id := range a.pol.answers.users {
-		ids = append(ids, id)
-	}
-	a.pol.answers.mu.RUnlock()
-	for _, id := range ids {
+	a.pol.answers.each(func(id uint64, _ []answer) {
 		if !a.hasPending(id) {
 			done++
 		}
-	}
+	})
 	pending := max(0, total-done)
 	if len(a.pol.state.Load().gate) == 0 {
 		pending = 0

@@ -100,16 +100,13 @@ func (a *App) showAdminPolicies(c *fiber.Ctx, f *Form) error {
 // acceptedCounts counts, per version, the users whose answer is accepted.
 func (a *App) acceptedCounts() map[uint64]int {
 	out := map[uint64]int{}
-	ix := &a.pol.answers
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	for _, ans := range ix.users {
+	a.pol.answers.each(func(_ uint64, ans []answer) {
 		for _, x := range ans {
 			if x.status == ansAccepted {
 				out[x.version]++
 			}
 		}
-	}
+	})
 	return out
 }
 

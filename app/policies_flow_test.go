@@ -95,7 +95,7 @@ func TestProfilePolicies(t *testing.T) {
 	staff.post("/admin/agreements/accept", url.Values{"user": {"ann@example.org"}, "version": {strconv.FormatUint(opt.ID, 10)}}).want(t, http.StatusUnprocessableEntity)
 	staff.post("/admin/agreements/accept", url.Values{"user": {"ann@example.org"}, "version": {strconv.FormatUint(opt.ID, 10)}, "note": {"Paper form of 2 May"}}).want(t, http.StatusSeeOther)
 	for _, lang := range []string{"en", "fr"} {
-		res = c.get("/profile/policies?lang=" + lang).want(t, http.StatusOK)
+		res = c.get("/profile/policies?lang="+lang).want(t, http.StatusOK)
 		want := map[string]string{"en": "Given on your behalf by Test root", "fr": "Donné en votre nom par Test root"}[lang]
 		if !res.has(want) || !res.has("Paper form of 2 May") {
 			t.Errorf("%s: want %q and the remark", lang, want)
@@ -181,7 +181,7 @@ func TestAdminPolicyFlow(t *testing.T) {
 		t.Fatalf("got %s, want a draft", draft.Status)
 	}
 	vid := strconv.FormatUint(draft.ID, 10)
-	c.get("/admin/versions/" + vid + "/edit").want(t, http.StatusOK)
+	c.get("/admin/versions/"+vid+"/edit").want(t, http.StatusOK)
 	form := versionValues(draft).Values
 	vals := url.Values(form)
 	vals.Set("revision", "2.0")
@@ -198,8 +198,8 @@ func TestAdminPolicyFlow(t *testing.T) {
 	c.post("/admin/versions/"+vid+"/delete", nil).want(t, http.StatusConflict)
 	old := site.Active()
 	c.post("/admin/versions/"+strconv.FormatUint(old.ID, 10)+"/delete", nil).want(t, http.StatusConflict)
-	c.get("/admin/versions/" + strconv.FormatUint(old.ID, 10) + "/diff/" + vid).want(t, http.StatusOK)
-	pub := c.get("/policies/" + strconv.FormatUint(site.ID, 10)).want(t, http.StatusOK)
+	c.get("/admin/versions/"+strconv.FormatUint(old.ID, 10)+"/diff/"+vid).want(t, http.StatusOK)
+	pub := c.get("/policies/"+strconv.FormatUint(site.ID, 10)).want(t, http.StatusOK)
 	if pub.has("<script>alert") || !pub.has("A brand new sentence.") {
 		t.Errorf("public page: want the new sentence, sanitised")
 	}
@@ -251,7 +251,7 @@ func TestAgreementsReport(t *testing.T) {
 	c := e.client(t)
 	c.login("dpo@example.org")
 	for _, lang := range []string{"en", "fr"} {
-		res := c.get("/admin/agreements?lang=" + lang).want(t, http.StatusOK)
+		res := c.get("/admin/agreements?lang="+lang).want(t, http.StatusOK)
 		if !res.has("evil@example.org") {
 			t.Errorf("%s: report misses a pending user", lang)
 		}

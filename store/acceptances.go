@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -105,21 +107,87 @@ var statusByte = map[AcceptStatus]byte{Accepted: 1, Declined: 2, Withdrawn: 3}
 var byteStatus = [4]AcceptStatus{"", Accepted, Declined, Withdrawn}
 
 // RecordAnswers appends one acceptance event per answer that changes
-// something, in one durable commit shared with concurrent callers (group
-// commit). The same answer given twice records one event. Each version must
-// be active (ErrNotActive) and a compulsory one cannot be declined
-// (ErrCompulsory); on error nothing is recorded.
+// something, durably. The same answer given twice records one event. Each
+// version must be active (ErrNotActive) and a compulsory one cannot be
+// declined (ErrCompulsory); on error nothing of this call is recorded.
+//
+// Concurrent callers share commits (group commit): while one fsync'd
+// commit runs, the answers that arrive queue up, and the next commit takes
+// them all, so throughput grows with the number of people answering.
 func (db *DB) RecordAnswers(answers []Answer) ([]Acceptance, error) {
-	var out []Acceptance
-	err := db.batch(func(tx *bolt.Tx) error {
-		out = out[:0] // Batch may run fn again alone: start afresh
-		return db.recordAnswers(tx, answers, &out)
+	gc := committerOf(db)
+	req := &answerReq{answers: answers, done: make(chan bool, 1)}
+	gc.mu.Lock()
+	gc.queue = append(gc.queue, req)
+	lead := !gc.leading
+	gc.leading = true
+	gc.mu.Unlock()
+	if !lead && !<-req.done {
+		return req.out, req.err
+	}
+	// This caller leads one round: it commits everything queued so far,
+	// after letting the callers just released queue their next answers.
+	runtime.Gosched()
+	gc.mu.Lock()
+	round := gc.queue
+	gc.queue = nil
+	gc.mu.Unlock()
+	err := db.update(func(tx *bolt.Tx) error {
+		for _, r := range round {
+			r.out, r.err = nil, nil
+			if r.err = db.checkAnswers(tx, r.answers); r.err == nil {
+				if err := db.recordAnswers(tx, r.answers, &r.out); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
-	return out, err
+	for _, r := range round {
+		if err != nil {
+			r.out, r.err = nil, err
+		}
+		if r != req {
+			r.done <- false
+		}
+	}
+	gc.mu.Lock()
+	if len(gc.queue) > 0 {
+		gc.queue[0].done <- true // the next round's leader
+	} else {
+		gc.leading = false
+	}
+	gc.mu.Unlock()
+	return req.out, req.err
 }
 
-func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, out *[]Acceptance) error {
-	now := db.now()
+// groupCommit queues answers while a commit is running.
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*answerReq
+	leading bool
+}
+
+type answerReq struct {
+	answers []Answer
+	out     []Acceptance
+	err     error
+	done    chan bool // true: lead the next round
+}
+
+var committers sync.Map // *DB → *groupCommit
+
+func committerOf(db *DB) *groupCommit {
+	if gc, ok := committers.Load(db); ok {
+		return gc.(*groupCommit)
+	}
+	gc, _ := committers.LoadOrStore(db, &groupCommit{})
+	return gc.(*groupCommit)
+}
+
+// checkAnswers refuses a set of answers before anything is written, so that
+// one caller's refusal does not undo the others' in a shared commit.
+func (db *DB) checkAnswers(tx *bolt.Tx, answers []Answer) error {
 	for _, an := range answers {
 		v, err := versionTx(tx, an.VersionID)
 		if errors.Is(err, ErrNotFound) {
@@ -130,12 +198,24 @@ func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, out *[]Acceptance) er
 		if v.Status != StatusActive {
 			return ErrNotActive
 		}
+		if !an.Accept && !v.Optional {
+			return ErrCompulsory
+		}
+	}
+	return nil
+}
+
+// recordAnswers writes the events of answers that checkAnswers accepted.
+func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, out *[]Acceptance) error {
+	now := db.now()
+	for _, an := range answers {
+		v, err := versionTx(tx, an.VersionID)
+		if err != nil {
+			return err
+		}
 		last := lastStatus(tx, an.UserID, an.VersionID)
 		st := Accepted
 		if !an.Accept {
-			if !v.Optional {
-				return ErrCompulsory
-			}
 			st = Declined
 			if last == Accepted {
 				st = Withdrawn
