@@ -1,7 +1,11 @@
 package app
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
+	"os"
+	"strconv"
 	"testing"
 
 	"accord/store"
@@ -68,4 +72,92 @@ func BenchmarkGateParallel(b *testing.B) {
 			u = u%100_000 + 1
 		}
 	})
+}
+
+// reportEnv is an App with 100k learners, each having answered the three
+// seeded policies (a tenth of them one pending), and a signed-in DPO.
+func reportEnv(b *testing.B) (*testEnv, *client) {
+	e := newEnv(b)
+	dpo := e.user(b, "dpo@example.org", store.RoleDPO)
+	e.agreeAll(b, dpo)
+	ids := e.activeIDs()
+	var answers []store.Answer
+	flush := func() {
+		events, err := e.db.RecordAnswers(answers)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.app.noteAnswers(events)
+		answers = answers[:0]
+	}
+	n := 100_000
+	if s := os.Getenv("REPORT_USERS"); s != "" { // smaller runs for profiles
+		n, _ = strconv.Atoi(s)
+	}
+	for i := range n {
+		u := &store.User{Email: fmt.Sprintf("learner%d@example.org", i), FirstName: "Learner", LastName: fmt.Sprint(i), Lang: "en", Role: store.RoleLearner}
+		if err := e.db.CreateUser(u, 0); err != nil {
+			b.Fatal(err)
+		}
+		for j, id := range ids {
+			if i%10 == 0 && j == 0 {
+				continue
+			}
+			answers = append(answers, store.Answer{UserID: u.ID, VersionID: id, Accept: true, Lang: "en", Where: store.WhereConsent})
+		}
+		if len(answers) > 3000 {
+			flush()
+		}
+	}
+	flush()
+	c := e.client(b)
+	c.login("dpo@example.org")
+	return e, c
+}
+
+// BenchmarkAgreementsReport is the report over 100k users × 3 policies:
+// one page of 50 (through HTTP, as a browser gets it), and the whole CSV
+// written to nowhere (memory per op shows whether it stays flat).
+func BenchmarkAgreementsReport(b *testing.B) {
+	e, c := reportEnv(b)
+	b.Run("page", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			c.get("/admin/agreements?page=100").want(b, 200)
+		}
+	})
+	b.Run("page-pending", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			c.get("/admin/agreements?status=pending").want(b, 200)
+		}
+	})
+	b.Run("csv", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			cw := &csvWriter{w: csv.NewWriter(io.Discard)}
+			rows := 0
+			_, _, err := e.app.scanReport(reportQuery{Page: 1}, "en", func(int) bool { return true }, func(r *reportRow) error {
+				cells := []string{r.User.Email, r.User.FirstName, r.Status}
+				ev, err := r.event()
+				if err != nil {
+					return err
+				}
+				if ev != nil {
+					cells = append(cells, ev.Time.String(), ev.TextHash, ev.Note)
+				}
+				rows++
+				return cw.row(cells...)
+			})
+			if err != nil || rows < 3*e.app.pol.answers.count()-3 {
+				b.Fatalf("got %d rows, err %v", rows, err)
+			}
+			cw.flush()
+		}
+	})
+}
+
+func (ix *consentIndex) count() (n int) {
+	ix.each(func(uint64, []answer) { n++ })
+	return n
 }

@@ -277,3 +277,42 @@ func TestAgreementsReport(t *testing.T) {
 	lc.get("/admin/agreements").want(t, http.StatusForbidden)
 	lc.get("/admin/agreements.csv").want(t, http.StatusForbidden)
 }
+
+// Ensure that an own-page policy comes first, alone, in full, and that the
+// consent-page ones follow; every answer is in the audit log.
+func TestConsentOwnPage(t *testing.T) {
+	e := newEnv(t)
+	admin := e.user(t, "root@example.org", store.RoleAdmin)
+	e.user(t, "ann@example.org", store.RoleLearner)
+	own := &store.PolicyVersion{Revision: "1", Type: store.TypeThirdParty, Audience: store.AudienceAuthenticated, Style: store.StyleOwnPage,
+		Texts: map[string]store.PolicyText{"en": {Name: "Partner terms", Summary: "S", Content: "## Partner\n\nOur partner's <em onclick=\"x()\">terms</em>."},
+			"fr": {Name: "Conditions du partenaire", Summary: "S", Content: "## Partenaire\n\nConditions."}}}
+	if err := e.db.CreatePolicy(own, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.ActivateVersion(own.ID, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.app.reloadPolicies()
+	c := e.client(t)
+	c.login("ann@example.org")
+	page := c.get("/consent").want(t, http.StatusOK)
+	if !page.has("Partner terms") || !page.has("<h2>Partner</h2>") || page.has("onclick") || page.has("Site policy") {
+		t.Errorf("own page: want the partner text alone, sanitised\n%s", page.Body)
+	}
+	if page.has(`value="decline"`) {
+		t.Errorf("own page: a compulsory policy has no decline button")
+	}
+	res := c.post("/consent", url.Values{vfield(own.ID): {"accept"}}).want(t, http.StatusSeeOther)
+	if got := res.Header.Get("Location"); got != "/consent" {
+		t.Errorf("after the own page: got %q, want /consent", got)
+	}
+	page = c.get("/consent?lang=fr").want(t, http.StatusOK)
+	if !page.has("Politique du site") || page.has("Conditions du partenaire") {
+		t.Errorf("then the consent page, in French")
+	}
+	events, _, _ := e.db.ListAudit(store.AuditQuery{Action: store.ActPolicyAccepted})
+	if len(events) != 1 {
+		t.Errorf("got %d audit events, want 1", len(events))
+	}
+}

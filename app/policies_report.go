@@ -61,10 +61,12 @@ func (q reportQuery) versions(st *policyState) []*store.PolicyVersion {
 
 // reportRow is one user × version of the report.
 type reportRow struct {
-	User    store.User
+	User    *store.User
 	Version *store.PolicyVersion
 	Status  string
-	Event   *store.Acceptance // nil when pending
+	EventID uint64            // 0 when pending
+	Event   *store.Acceptance // read only for the rows shown
+	ua      *store.UserAnswers
 }
 
 // versionCount is how a version stands among the users filtered.
@@ -76,20 +78,32 @@ type versionCount struct {
 
 // scanReport walks every user once, in one read transaction, and calls
 // row for each user × version that passes the filter, with its number.
-func (a *App) scanReport(q reportQuery, lang string, row func(n int, r *reportRow, load func(uint64) (*store.Acceptance, error)) error) ([]versionCount, int, error) {
+// Accounts are decoded only when a filter needs them or want says the row
+// is wanted (a page shows 50 rows of 300,000).
+func (a *App) scanReport(q reportQuery, lang string, want func(n int) bool, row func(r *reportRow) error) ([]versionCount, int, error) {
 	vs := q.versions(a.pol.state.Load())
 	counts := make([]versionCount, len(vs))
 	for i, v := range vs {
 		counts[i].Version = a.viewOf(v, lang)
 	}
 	n := 0
-	err := a.db.EachUserAnswers(func(u *store.User, refs []store.AnswerRef, load func(uint64) (*store.Acceptance, error)) error {
-		if (q.Role != "" && u.Role != q.Role) || (q.Q != "" && !strings.Contains(strings.ToLower(u.Email+" "+u.FirstName+" "+u.LastName), q.Q)) {
-			return nil
+	err := a.db.EachUserAnswers(func(ua *store.UserAnswers) error {
+		var u *store.User
+		if q.Role != "" || q.Q != "" {
+			if q.Role != "" && !ua.MaybeRole(q.Role) {
+				return nil
+			}
+			var err error
+			if u, err = ua.User(); err != nil {
+				return err
+			}
+			if (q.Role != "" && u.Role != q.Role) || (q.Q != "" && !strings.Contains(strings.ToLower(u.Email+" "+u.FirstName+" "+u.LastName), q.Q)) {
+				return nil
+			}
 		}
 		for i, v := range vs {
 			status, event := "pending", uint64(0)
-			for _, r := range refs {
+			for _, r := range ua.Refs {
 				if r.VersionID == v.ID {
 					status, event = string(r.Status), r.EventID
 				}
@@ -109,14 +123,19 @@ func (a *App) scanReport(q reportQuery, lang string, row func(n int, r *reportRo
 			if q.Status != "" && q.Status != status {
 				continue
 			}
-			r := reportRow{User: *u, Version: v, Status: status}
-			if event != 0 {
-				r.Event = &store.Acceptance{ID: event}
+			n++
+			if !want(n - 1) {
+				continue
 			}
-			if err := row(n, &r, load); err != nil {
+			if u == nil {
+				var err error
+				if u, err = ua.User(); err != nil {
+					return err
+				}
+			}
+			if err := row(&reportRow{User: u, Version: v, Status: status, EventID: event, ua: ua}); err != nil {
 				return err
 			}
-			n++
 		}
 		return nil
 	})
@@ -126,6 +145,14 @@ func (a *App) scanReport(q reportQuery, lang string, row func(n int, r *reportRo
 		}
 	}
 	return counts, n, err
+}
+
+// event reads the row's latest event in full (nil when pending).
+func (r *reportRow) event() (*store.Acceptance, error) {
+	if r.EventID == 0 {
+		return nil, nil
+	}
+	return r.ua.Event(r.EventID)
 }
 
 // getAgreements is the agreements report: filters, counts per version,
@@ -140,19 +167,12 @@ func (a *App) showAgreementsReport(c *fiber.Ctx, f *Form) error {
 	p.Form = f
 	from := (q.Page - 1) * agreementsPerPage
 	var rows []reportRow
-	counts, total, err := a.scanReport(q, p.Lang, func(n int, r *reportRow, load func(uint64) (*store.Acceptance, error)) error {
-		if n < from || n >= from+agreementsPerPage {
-			return nil
-		}
-		if r.Event != nil {
-			e, err := load(r.Event.ID)
-			if err != nil {
-				return err
-			}
-			r.Event = e
-		}
+	page := func(n int) bool { return n >= from && n < from+agreementsPerPage }
+	counts, total, err := a.scanReport(q, p.Lang, page, func(r *reportRow) (err error) {
+		r.Event, err = r.event()
+		r.ua = nil
 		rows = append(rows, *r)
-		return nil
+		return err
 	})
 	if err != nil {
 		return err
@@ -191,15 +211,16 @@ func (a *App) getAgreementsCSV(c *fiber.Ctx) error {
 		cw := &csvWriter{w: csv.NewWriter(w)}
 		cw.row("user_id", "email", "first_name", "last_name", "role", "policy", "version_id", "revision", "status",
 			"time", "lang", "text_sha256", "actor_kind", "actor_id", "note", "where")
-		_, _, err := a.scanReport(q, tr.Lang, func(_ int, r *reportRow, load func(uint64) (*store.Acceptance, error)) error {
+		all := func(int) bool { return true }
+		_, _, err := a.scanReport(q, tr.Lang, all, func(r *reportRow) error {
 			t, _ := r.Version.Text(tr.Lang)
 			cells := []string{strconv.FormatUint(r.User.ID, 10), r.User.Email, r.User.FirstName, r.User.LastName, string(r.User.Role),
 				t.Name, strconv.FormatUint(r.Version.ID, 10), r.Version.Revision, r.Status}
-			if r.Event != nil {
-				e, err := load(r.Event.ID)
-				if err != nil {
-					return err
-				}
+			e, err := r.event()
+			if err != nil {
+				return err
+			}
+			if e != nil {
 				cells = append(cells, e.Time.UTC().Format(time.RFC3339), e.Lang, e.TextHash, string(e.ActorKind), strconv.FormatUint(e.ActorID, 10), e.Note, string(e.Where))
 			} else {
 				cells = append(cells, "", "", "", "", "", "", "")

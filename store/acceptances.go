@@ -133,10 +133,11 @@ func (db *DB) RecordAnswers(answers []Answer) ([]Acceptance, error) {
 	gc.queue = nil
 	gc.mu.Unlock()
 	err := db.update(func(tx *bolt.Tx) error {
+		vc := versionCache{}
 		for _, r := range round {
 			r.out, r.err = nil, nil
-			if r.err = db.checkAnswers(tx, r.answers); r.err == nil {
-				if err := db.recordAnswers(tx, r.answers, &r.out); err != nil {
+			if r.err = db.checkAnswers(tx, r.answers, vc); r.err == nil {
+				if err := db.recordAnswers(tx, r.answers, vc, &r.out); err != nil {
 					return err
 				}
 			}
@@ -185,11 +186,27 @@ func committerOf(db *DB) *groupCommit {
 	return gc.(*groupCommit)
 }
 
+// versionCache keeps the versions one transaction decoded (a version
+// holds its full texts: decoding it for every answer would cost more than
+// the answer).
+type versionCache map[uint64]*PolicyVersion
+
+func (vc versionCache) get(tx *bolt.Tx, id uint64) (*PolicyVersion, error) {
+	if v, ok := vc[id]; ok {
+		return v, nil
+	}
+	v, err := versionTx(tx, id)
+	if err == nil {
+		vc[id] = v
+	}
+	return v, err
+}
+
 // checkAnswers refuses a set of answers before anything is written, so that
 // one caller's refusal does not undo the others' in a shared commit.
-func (db *DB) checkAnswers(tx *bolt.Tx, answers []Answer) error {
+func (db *DB) checkAnswers(tx *bolt.Tx, answers []Answer, vc versionCache) error {
 	for _, an := range answers {
-		v, err := versionTx(tx, an.VersionID)
+		v, err := vc.get(tx, an.VersionID)
 		if errors.Is(err, ErrNotFound) {
 			return ErrNotActive
 		} else if err != nil {
@@ -206,10 +223,10 @@ func (db *DB) checkAnswers(tx *bolt.Tx, answers []Answer) error {
 }
 
 // recordAnswers writes the events of answers that checkAnswers accepted.
-func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, out *[]Acceptance) error {
+func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, vc versionCache, out *[]Acceptance) error {
 	now := db.now()
 	for _, an := range answers {
-		v, err := versionTx(tx, an.VersionID)
+		v, err := vc.get(tx, an.VersionID)
 		if err != nil {
 			return err
 		}
@@ -377,38 +394,64 @@ type AnswerRef struct {
 	Status    AcceptStatus
 }
 
-// EachUserAnswers calls fn for every user, by id, with their answers oldest
-// first, from one read transaction (a consistent snapshot for the
-// agreements report and its CSV). load reads an event in full; it is valid
-// only during fn.
-func (db *DB) EachUserAnswers(fn func(u *User, refs []AnswerRef, load func(eventID uint64) (*Acceptance, error)) error) error {
-	return db.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bAcceptances)
-		load := func(id uint64) (*Acceptance, error) {
-			var a Acceptance
-			if err := getJSON(b, itob(id), &a); err != nil {
-				return nil, err
-			}
-			return &a, nil
+// UserAnswers is one user and their answers, as EachUserAnswers hands them
+// over: the account is decoded only when asked for, and everything is
+// valid only during the callback.
+type UserAnswers struct {
+	ID   uint64
+	Refs []AnswerRef // oldest first
+	raw  []byte
+	user *User
+	tx   *bolt.Tx
+}
+
+// User decodes the account (once).
+func (ua *UserAnswers) User() (*User, error) {
+	if ua.user == nil {
+		var u User
+		if err := json.Unmarshal(ua.raw, &u); err != nil {
+			return nil, fmt.Errorf("store: decode user: %w", err)
 		}
+		ua.user = &u
+	}
+	return ua.user, nil
+}
+
+// MaybeRole reports whether the account may have role r, without decoding
+// it (false: it surely has not).
+func (ua *UserAnswers) MaybeRole(r Role) bool {
+	return bytes.Contains(ua.raw, []byte(`"role":"`+string(r)+`"`))
+}
+
+// Event reads one of the user's events in full.
+func (ua *UserAnswers) Event(id uint64) (*Acceptance, error) {
+	var a Acceptance
+	if err := getJSON(ua.tx.Bucket(bAcceptances), itob(id), &a); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// EachUserAnswers calls fn for every user, by id, with their answers, from
+// one read transaction (a consistent snapshot for the agreements report
+// and its CSV).
+func (db *DB) EachUserAnswers(fn func(ua *UserAnswers) error) error {
+	return db.view(func(tx *bolt.Tx) error {
 		ac := tx.Bucket(bAcceptancesByUser).Cursor()
 		ak, av := ac.First()
-		var refs []AnswerRef
+		ua := &UserAnswers{tx: tx}
 		uc := tx.Bucket(bUsers).Cursor()
 		for k, v := uc.First(); k != nil; k, v = uc.Next() {
-			var u User
-			if err := json.Unmarshal(v, &u); err != nil {
-				return err
+			id := btoi(k)
+			ua.ID, ua.raw, ua.user, ua.Refs = id, v, nil, ua.Refs[:0]
+			for ; ak != nil && btoi(ak[:8]) < id; ak, av = ac.Next() {
 			}
-			refs = refs[:0]
-			for ; ak != nil && btoi(ak[:8]) < u.ID; ak, av = ac.Next() {
-			}
-			for ; ak != nil && btoi(ak[:8]) == u.ID; ak, av = ac.Next() {
+			for ; ak != nil && btoi(ak[:8]) == id; ak, av = ac.Next() {
 				if len(ak) == 16 && len(av) == 9 {
-					refs = append(refs, AnswerRef{EventID: btoi(ak[8:]), VersionID: btoi(av[:8]), Status: byteStatus[av[8]&3]})
+					ua.Refs = append(ua.Refs, AnswerRef{EventID: btoi(ak[8:]), VersionID: btoi(av[:8]), Status: byteStatus[av[8]&3]})
 				}
 			}
-			if err := fn(&u, refs, load); err != nil {
+			if err := fn(ua); err != nil {
 				return err
 			}
 		}

@@ -222,10 +222,11 @@ func BenchmarkDurableAcceptances(b *testing.B) {
 						var out []Acceptance
 						record := func(tx *bolt.Tx) error {
 							out = out[:0]
-							if err := db.checkAnswers(tx, ans); err != nil {
+							vc := versionCache{}
+							if err := db.checkAnswers(tx, ans, vc); err != nil {
 								return err
 							}
-							return db.recordAnswers(tx, ans, &out)
+							return db.recordAnswers(tx, ans, vc, &out)
 						}
 						switch mode {
 						case "group":
@@ -245,5 +246,51 @@ func BenchmarkDurableAcceptances(b *testing.B) {
 			wg.Wait()
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "acceptances/s")
 		})
+	}
+}
+
+// Ensure that concurrent callers sharing commits each get their own
+// result: refusals stay with their caller, and every accepted answer is
+// recorded exactly once.
+func TestRecordAnswersConcurrent(t *testing.T) {
+	db := openTest(t, true)
+	if err := db.SeedPolicies(); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := db.ListPolicies()
+	site := all[0].Active()
+	opt := optionalPolicy(t, db)
+	const n = 40
+	ids := make([]uint64, n)
+	for i := range ids {
+		u := &User{Email: fmt.Sprintf("c%d@example.org", i)}
+		if err := db.CreateUser(u, 0); err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = u.ID
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ans := []Answer{{UserID: ids[i], VersionID: opt.ID, Accept: true}}
+			if i%4 == 0 { // refused as a whole: nothing of it recorded
+				ans = append(ans, Answer{UserID: ids[i], VersionID: site.ID, Accept: false})
+			}
+			_, errs[i] = db.RecordAnswers(ans)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		evs, _ := db.UserAcceptances(ids[i])
+		if i%4 == 0 {
+			if !errors.Is(errs[i], ErrCompulsory) || len(evs) != 0 {
+				t.Errorf("user %d: got %v and %d events, want ErrCompulsory and none", i, errs[i], len(evs))
+			}
+		} else if errs[i] != nil || len(evs) != 1 {
+			t.Errorf("user %d: got %v and %d events, want one event", i, errs[i], len(evs))
+		}
 	}
 }
