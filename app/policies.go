@@ -3,7 +3,9 @@ package app
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -154,6 +156,40 @@ func (a *App) initPolicies() error {
 		return err
 	}
 	a.dashboard = append(a.dashboard, a.policyTiles)
+	a.demoSteps = append(a.demoSteps, a.demoPolicies)
+	return nil
+}
+
+// demoPolicies has the demo people answer the policies: Alice and the DPO
+// for themselves, the guardian for the minor; Bob is left to see the gate.
+func (a *App) demoPolicies(out io.Writer) error {
+	st := a.pol.state.Load()
+	for _, who := range []struct{ email, by string }{{"alice@demo.test", ""}, {"dpo@demo.test", ""}, {"guardian@demo.test", ""}, {"minor@demo.test", "guardian@demo.test"}} {
+		u, err := a.db.UserByEmail(who.email)
+		if err != nil {
+			return err
+		}
+		kind, actor := store.ActorSelf, u.ID
+		if who.by != "" {
+			g, err := a.db.UserByEmail(who.by)
+			if err != nil {
+				return err
+			}
+			kind, actor = store.ActorGuardian, g.ID
+		}
+		var answers []store.Answer
+		for _, g := range st.gate {
+			t, lang := st.version[g.id].Text(u.Lang)
+			answers = append(answers, store.Answer{UserID: u.ID, VersionID: g.id, Accept: true, Lang: lang, TextHash: t.Hash,
+				ActorID: actor, ActorKind: kind, Where: store.WhereConsent})
+		}
+		events, err := a.db.RecordAnswers(answers)
+		if err != nil {
+			return err
+		}
+		a.noteAnswers(events)
+	}
+	fmt.Fprintln(out, "demo policies: accepted by alice, dpo, guardian and (by the guardian) minor; bob@demo.test has them pending")
 	return nil
 }
 

@@ -64,9 +64,7 @@ type reportRow struct {
 	User    *store.User
 	Version *store.PolicyVersion
 	Status  string
-	EventID uint64            // 0 when pending
-	Event   *store.Acceptance // read only for the rows shown
-	ua      *store.UserAnswers
+	Event   *store.AnswerRef // nil when pending
 }
 
 // versionCount is how a version stands among the users filtered.
@@ -102,10 +100,10 @@ func (a *App) scanReport(q reportQuery, lang string, want func(n int) bool, row 
 			}
 		}
 		for i, v := range vs {
-			status, event := "pending", uint64(0)
-			for _, r := range ua.Refs {
-				if r.VersionID == v.ID {
-					status, event = string(r.Status), r.EventID
+			status, event := "pending", -1
+			for j := range ua.Refs {
+				if ua.Refs[j].VersionID == v.ID {
+					status, event = string(ua.Refs[j].Status), j
 				}
 			}
 			c := &counts[i]
@@ -133,7 +131,12 @@ func (a *App) scanReport(q reportQuery, lang string, want func(n int) bool, row 
 					return err
 				}
 			}
-			if err := row(&reportRow{User: u, Version: v, Status: status, EventID: event, ua: ua}); err != nil {
+			r := &reportRow{User: u, Version: v, Status: status}
+			if event >= 0 {
+				ref := ua.Refs[event]
+				r.Event = &ref
+			}
+			if err := row(r); err != nil {
 				return err
 			}
 		}
@@ -145,14 +148,6 @@ func (a *App) scanReport(q reportQuery, lang string, want func(n int) bool, row 
 		}
 	}
 	return counts, n, err
-}
-
-// event reads the row's latest event in full (nil when pending).
-func (r *reportRow) event() (*store.Acceptance, error) {
-	if r.EventID == 0 {
-		return nil, nil
-	}
-	return r.ua.Event(r.EventID)
 }
 
 // getAgreements is the agreements report: filters, counts per version,
@@ -168,11 +163,9 @@ func (a *App) showAgreementsReport(c *fiber.Ctx, f *Form) error {
 	from := (q.Page - 1) * agreementsPerPage
 	var rows []reportRow
 	page := func(n int) bool { return n >= from && n < from+agreementsPerPage }
-	counts, total, err := a.scanReport(q, p.Lang, page, func(r *reportRow) (err error) {
-		r.Event, err = r.event()
-		r.ua = nil
+	counts, total, err := a.scanReport(q, p.Lang, page, func(r *reportRow) error {
 		rows = append(rows, *r)
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
@@ -216,11 +209,7 @@ func (a *App) getAgreementsCSV(c *fiber.Ctx) error {
 			t, _ := r.Version.Text(tr.Lang)
 			cells := []string{strconv.FormatUint(r.User.ID, 10), r.User.Email, r.User.FirstName, r.User.LastName, string(r.User.Role),
 				t.Name, strconv.FormatUint(r.Version.ID, 10), r.Version.Revision, r.Status}
-			e, err := r.event()
-			if err != nil {
-				return err
-			}
-			if e != nil {
+			if e := r.Event; e != nil {
 				cells = append(cells, e.Time.UTC().Format(time.RFC3339), e.Lang, e.TextHash, string(e.ActorKind), strconv.FormatUint(e.ActorID, 10), e.Note, string(e.Where))
 			} else {
 				cells = append(cells, "", "", "", "", "", "", "")

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -193,5 +194,29 @@ func TestConsentConflict(t *testing.T) {
 	c.post("/consent", url.Values{"v999": {"accept"}}).want(t, http.StatusConflict)
 	if events, _ := e.db.UserAcceptances(2); len(events) != 0 {
 		t.Errorf("got %d events, want none", len(events))
+	}
+}
+
+// Ensure that the demo leaves Bob with pending policies and the others
+// past the gate, idempotently.
+func TestDemoPolicies(t *testing.T) {
+	e := newEnv(t)
+	for range 2 {
+		if err := e.app.Demo(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for email, pending := range map[string]bool{"alice@demo.test": false, "minor@demo.test": false, "bob@demo.test": true} {
+		u, err := e.db.UserByEmail(email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.app.pendingFor(u); got != pending {
+			t.Errorf("%s: got pending %v, want %v", email, got, pending)
+		}
+	}
+	m, _ := e.db.UserByEmail("minor@demo.test")
+	if events, _ := e.db.UserAcceptances(m.ID); len(events) != 3 || events[0].ActorKind != store.ActorGuardian {
+		t.Errorf("minor: got %d events, want 3 by the guardian", len(events))
 	}
 }

@@ -2,10 +2,13 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,9 +105,57 @@ func init() {
 	)
 }
 
-// The index value: BE(versionID) and one byte of status.
+// The index value is the event in short, so that the gate's rebuild reads
+// no JSON and the report's CSV none per row:
+//
+//	[0:8] BE(versionID)  [8] status  [9:17] BE(time, µs since 1970)
+//	[17] actor kind  [18] where  [19:21] language  [21:53] SHA-256 of the
+//	text shown  [53:61] BE(actorID)  [61:] note
 var statusByte = map[AcceptStatus]byte{Accepted: 1, Declined: 2, Withdrawn: 3}
 var byteStatus = [4]AcceptStatus{"", Accepted, Declined, Withdrawn}
+
+var actorByte = map[ActorKind]byte{ActorSelf: 1, ActorGuardian: 2, ActorStaff: 3}
+var byteActor = [4]ActorKind{"", ActorSelf, ActorGuardian, ActorStaff}
+var whereByte = map[Where]byte{WhereSignup: 1, WhereConsent: 2, WhereProfile: 3, WhereReport: 4}
+var byteWhere = [8]Where{"", WhereSignup, WhereConsent, WhereProfile, WhereReport}
+
+const refActorAt = 53
+
+func encodeRef(e *Acceptance) []byte {
+	b := make([]byte, 61, 61+len(e.Note))
+	binary.BigEndian.PutUint64(b[0:], e.VersionID)
+	b[8] = statusByte[e.Status]
+	binary.BigEndian.PutUint64(b[9:], uint64(e.Time.UnixMicro()))
+	b[17], b[18] = actorByte[e.ActorKind], whereByte[e.Where]
+	copy(b[19:21], e.Lang)
+	hex.Decode(b[21:53], []byte(e.TextHash)) // a malformed hash stays zero
+	binary.BigEndian.PutUint64(b[refActorAt:], e.ActorID)
+	return append(b, e.Note...)
+}
+
+func decodeRef(eventID uint64, v []byte) AnswerRef {
+	r := AnswerRef{EventID: eventID, VersionID: btoi(v[:8]), Status: byteStatus[v[8]&3]}
+	if len(v) >= 61 {
+		r.Time = time.UnixMicro(int64(btoi(v[9:17]))).UTC()
+		r.ActorKind, r.Where = byteActor[v[17]&3], byteWhere[v[18]&7]
+		r.Lang = strings.TrimRight(string(v[19:21]), "\x00")
+		if !allZero(v[21:53]) {
+			r.TextHash = hex.EncodeToString(v[21:53])
+		}
+		r.ActorID = btoi(v[refActorAt:61])
+		r.Note = string(v[61:])
+	}
+	return r
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // RecordAnswers appends one acceptance event per answer that changes
 // something, durably. The same answer given twice records one event. Each
@@ -257,7 +308,7 @@ func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, vc versionCache, out 
 		if err := putJSON(b, itob(id), &e); err != nil {
 			return err
 		}
-		val := append(itob(v.ID), statusByte[st])
+		val := encodeRef(&e)
 		if err := tx.Bucket(bAcceptancesByUser).Put(pairKey(an.UserID, itob(id)), val); err != nil {
 			return err
 		}
@@ -282,7 +333,7 @@ func lastStatus(tx *bolt.Tx, userID, versionID uint64) AcceptStatus {
 		k, v = c.Prev()
 	}
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-		if len(v) == 9 && btoi(v[:8]) == versionID {
+		if len(v) >= 9 && btoi(v[:8]) == versionID {
 			return byteStatus[v[8]&3]
 		}
 	}
@@ -294,7 +345,7 @@ func lastStatus(tx *bolt.Tx, userID, versionID uint64) AcceptStatus {
 func (db *DB) EachAnswer(fn func(userID, versionID uint64, st AcceptStatus)) error {
 	return db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bAcceptancesByUser).ForEach(func(k, v []byte) error {
-			if len(k) == 16 && len(v) == 9 {
+			if len(k) == 16 && len(v) >= 9 {
 				fn(btoi(k[:8]), btoi(v[:8]), byteStatus[v[8]&3])
 			}
 			return nil
@@ -380,6 +431,14 @@ func eraseAcceptances(tx *bolt.Tx, userID uint64) (string, error) {
 		if err := putJSON(b, k, &a); err != nil {
 			return "", err
 		}
+		ik := pairKey(a.UserID, k)
+		if v := idx.Get(ik); len(v) >= 61 {
+			v = append([]byte(nil), v...)
+			binary.BigEndian.PutUint64(v[refActorAt:], 0)
+			if err := idx.Put(ik, v); err != nil {
+				return "", err
+			}
+		}
 	}
 	if len(keys) == 0 && len(acted) == 0 {
 		return "", nil
@@ -387,11 +446,18 @@ func eraseAcceptances(tx *bolt.Tx, userID uint64) (string, error) {
 	return fmt.Sprintf("%d policy agreement events deleted, only their number kept; %d answers given for other people kept for them, without the actor's account", len(keys), len(acted)), nil
 }
 
-// AnswerRef is one answer as the index holds it.
+// AnswerRef is one answer as the index holds it: the event but its ids.
 type AnswerRef struct {
 	EventID   uint64
 	VersionID uint64
 	Status    AcceptStatus
+	Time      time.Time
+	Lang      string
+	TextHash  string
+	ActorID   uint64
+	ActorKind ActorKind
+	Note      string
+	Where     Where
 }
 
 // UserAnswers is one user and their answers, as EachUserAnswers hands them
@@ -402,7 +468,6 @@ type UserAnswers struct {
 	Refs []AnswerRef // oldest first
 	raw  []byte
 	user *User
-	tx   *bolt.Tx
 }
 
 // User decodes the account (once).
@@ -423,15 +488,6 @@ func (ua *UserAnswers) MaybeRole(r Role) bool {
 	return bytes.Contains(ua.raw, []byte(`"role":"`+string(r)+`"`))
 }
 
-// Event reads one of the user's events in full.
-func (ua *UserAnswers) Event(id uint64) (*Acceptance, error) {
-	var a Acceptance
-	if err := getJSON(ua.tx.Bucket(bAcceptances), itob(id), &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
-}
-
 // EachUserAnswers calls fn for every user, by id, with their answers, from
 // one read transaction (a consistent snapshot for the agreements report
 // and its CSV).
@@ -439,7 +495,7 @@ func (db *DB) EachUserAnswers(fn func(ua *UserAnswers) error) error {
 	return db.view(func(tx *bolt.Tx) error {
 		ac := tx.Bucket(bAcceptancesByUser).Cursor()
 		ak, av := ac.First()
-		ua := &UserAnswers{tx: tx}
+		ua := &UserAnswers{}
 		uc := tx.Bucket(bUsers).Cursor()
 		for k, v := uc.First(); k != nil; k, v = uc.Next() {
 			id := btoi(k)
@@ -447,8 +503,8 @@ func (db *DB) EachUserAnswers(fn func(ua *UserAnswers) error) error {
 			for ; ak != nil && btoi(ak[:8]) < id; ak, av = ac.Next() {
 			}
 			for ; ak != nil && btoi(ak[:8]) == id; ak, av = ac.Next() {
-				if len(ak) == 16 && len(av) == 9 {
-					ua.Refs = append(ua.Refs, AnswerRef{EventID: btoi(ak[8:]), VersionID: btoi(av[:8]), Status: byteStatus[av[8]&3]})
+				if len(ak) == 16 && len(av) >= 9 {
+					ua.Refs = append(ua.Refs, decodeRef(btoi(ak[8:]), av))
 				}
 			}
 			if err := fn(ua); err != nil {

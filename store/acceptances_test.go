@@ -294,3 +294,34 @@ func TestRecordAnswersConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// Ensure that the index holds each event in short, exactly.
+func TestAnswerRefRoundTrip(t *testing.T) {
+	db := openTest(t, true)
+	opt := optionalPolicy(t, db)
+	u := &User{Email: "r@example.org"}
+	db.CreateUser(u, 0)
+	hash := HashText("C")
+	evs, err := db.RecordAnswers([]Answer{{UserID: u.ID, VersionID: opt.ID, Accept: true, Lang: "fr", TextHash: hash,
+		ActorID: 42, ActorKind: ActorStaff, Note: "paper form, 2 May", Where: WhereReport}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got AnswerRef
+	db.EachUserAnswers(func(ua *UserAnswers) error {
+		if ua.ID == u.ID && len(ua.Refs) == 1 {
+			got = ua.Refs[0]
+		}
+		return nil
+	})
+	e := evs[0]
+	want := AnswerRef{EventID: e.ID, VersionID: e.VersionID, Status: e.Status, Time: e.Time, Lang: e.Lang, TextHash: e.TextHash,
+		ActorID: e.ActorID, ActorKind: e.ActorKind, Note: e.Note, Where: e.Where}
+	if !got.Time.Equal(want.Time) {
+		t.Errorf("time: got %v, want %v", got.Time, want.Time)
+	}
+	got.Time = want.Time
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
