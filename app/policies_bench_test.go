@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"accord/store"
 )
@@ -134,10 +136,34 @@ func BenchmarkAgreementsReport(b *testing.B) {
 	})
 	b.Run("csv", func(b *testing.B) {
 		b.ReportAllocs()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base, peak := ms.HeapAlloc, ms.HeapAlloc
+		stop := make(chan struct{})
+		sampled := make(chan struct{})
+		go func() { // the live heap while the CSV is written
+			defer close(sampled)
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(2 * time.Millisecond):
+					var ms runtime.MemStats
+					runtime.ReadMemStats(&ms)
+					peak = max(peak, ms.HeapAlloc)
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			<-sampled
+			b.ReportMetric(float64(peak-base)/(1<<20), "peak-heap-MB")
+		}()
 		for range b.N {
 			cw := &csvWriter{w: csv.NewWriter(io.Discard)}
 			rows := 0
-			_, _, err := e.app.scanReport(reportQuery{Page: 1}, "en", func(int) bool { return true }, func(r *reportRow) error {
+			_, _, err := e.app.scanReport(reportQuery{Page: 1}, "en", false, func(int) bool { return true }, func(r *reportRow) error {
 				cells := []string{r.User.Email, r.User.FirstName, r.Status}
 				if ev := r.Event; ev != nil {
 					cells = append(cells, ev.Time.String(), ev.TextHash, ev.Note)

@@ -67,6 +67,8 @@ type reportRow struct {
 	Event   *store.AnswerRef // nil when pending
 }
 
+var ansNames = [...]string{ansAccepted: "accepted", ansDeclined: "declined", ansWithdrawn: "withdrawn"}
+
 // versionCount is how a version stands among the users filtered.
 type versionCount struct {
 	Version                                       versionView
@@ -77,15 +79,17 @@ type versionCount struct {
 // scanReport walks every user once, in one read transaction, and calls
 // row for each user × version that passes the filter, with its number.
 // Accounts are decoded only when a filter needs them or want says the row
-// is wanted (a page shows 50 rows of 300,000).
-func (a *App) scanReport(q reportQuery, lang string, want func(n int) bool, row func(r *reportRow) error) ([]versionCount, int, error) {
+// is wanted (a page shows 50 rows of 300,000). With fromMemory, answers
+// come from the in-memory index (a page: the file's answers are read only
+// for the rows shown); without, all from the file's snapshot (the CSV).
+func (a *App) scanReport(q reportQuery, lang string, fromMemory bool, want func(n int) bool, row func(r *reportRow) error) ([]versionCount, int, error) {
 	vs := q.versions(a.pol.state.Load())
 	counts := make([]versionCount, len(vs))
 	for i, v := range vs {
 		counts[i].Version = a.viewOf(v, lang)
 	}
 	n := 0
-	err := a.db.EachUserAnswers(func(ua *store.UserAnswers) error {
+	err := a.db.EachUserAnswers(!fromMemory, func(ua *store.UserAnswers) error {
 		var u *store.User
 		if q.Role != "" || q.Q != "" {
 			if q.Role != "" && !ua.MaybeRole(q.Role) {
@@ -99,11 +103,21 @@ func (a *App) scanReport(q reportQuery, lang string, want func(n int) bool, row 
 				return nil
 			}
 		}
+		var mem []answer
+		if fromMemory {
+			mem = a.pol.answers.get(ua.ID)
+		}
 		for i, v := range vs {
 			status, event := "pending", -1
-			for j := range ua.Refs {
-				if ua.Refs[j].VersionID == v.ID {
-					status, event = string(ua.Refs[j].Status), j
+			if fromMemory {
+				if s := statusIn(mem, v.ID); s != ansNone {
+					status = ansNames[s]
+				}
+			} else {
+				for j := range ua.Refs {
+					if ua.Refs[j].VersionID == v.ID {
+						status, event = string(ua.Refs[j].Status), j
+					}
 				}
 			}
 			c := &counts[i]
@@ -132,8 +146,16 @@ func (a *App) scanReport(q reportQuery, lang string, want func(n int) bool, row 
 				}
 			}
 			r := &reportRow{User: u, Version: v, Status: status}
+			if fromMemory && status != "pending" {
+				ua.LoadRefs()
+				for j := range ua.Refs {
+					if ua.Refs[j].VersionID == v.ID {
+						event = j
+					}
+				}
+			}
 			if event >= 0 {
-				ref := ua.Refs[event]
+				ref := ua.Full(event)
 				r.Event = &ref
 			}
 			if err := row(r); err != nil {
@@ -163,7 +185,7 @@ func (a *App) showAgreementsReport(c *fiber.Ctx, f *Form) error {
 	from := (q.Page - 1) * agreementsPerPage
 	var rows []reportRow
 	page := func(n int) bool { return n >= from && n < from+agreementsPerPage }
-	counts, total, err := a.scanReport(q, p.Lang, page, func(r *reportRow) error {
+	counts, total, err := a.scanReport(q, p.Lang, true, page, func(r *reportRow) error {
 		rows = append(rows, *r)
 		return nil
 	})
@@ -205,7 +227,7 @@ func (a *App) getAgreementsCSV(c *fiber.Ctx) error {
 		cw.row("user_id", "email", "first_name", "last_name", "role", "policy", "version_id", "revision", "status",
 			"time", "lang", "text_sha256", "actor_kind", "actor_id", "note", "where")
 		all := func(int) bool { return true }
-		_, _, err := a.scanReport(q, tr.Lang, all, func(r *reportRow) error {
+		_, _, err := a.scanReport(q, tr.Lang, false, all, func(r *reportRow) error {
 			t, _ := r.Version.Text(tr.Lang)
 			cells := []string{strconv.FormatUint(r.User.ID, 10), r.User.Email, r.User.FirstName, r.User.LastName, string(r.User.Role),
 				t.Name, strconv.FormatUint(r.Version.ID, 10), r.Version.Revision, r.Status}

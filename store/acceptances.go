@@ -464,11 +464,18 @@ type AnswerRef struct {
 // over: the account is decoded only when asked for, and everything is
 // valid only during the callback.
 type UserAnswers struct {
-	ID   uint64
-	Refs []AnswerRef // oldest first
+	ID uint64
+	// Refs are the answers, oldest first, with only their event, version
+	// and status: Full gives the rest.
+	Refs []AnswerRef
+	vals [][]byte
 	raw  []byte
 	user *User
+	tx   *bolt.Tx
 }
+
+// Full is Refs[i] with everything the index holds about it.
+func (ua *UserAnswers) Full(i int) AnswerRef { return decodeRef(ua.Refs[i].EventID, ua.vals[i]) }
 
 // User decodes the account (once).
 func (ua *UserAnswers) User() (*User, error) {
@@ -488,24 +495,26 @@ func (ua *UserAnswers) MaybeRole(r Role) bool {
 	return bytes.Contains(ua.raw, []byte(`"role":"`+string(r)+`"`))
 }
 
-// EachUserAnswers calls fn for every user, by id, with their answers, from
-// one read transaction (a consistent snapshot for the agreements report
-// and its CSV).
-func (db *DB) EachUserAnswers(fn func(ua *UserAnswers) error) error {
+// EachUserAnswers calls fn for every user, by id, from one read
+// transaction (a consistent snapshot for the agreements report and its
+// CSV). With refs, ua.Refs holds the user's answers; without, the walk
+// reads the accounts alone and LoadRefs reads a user's answers on demand.
+func (db *DB) EachUserAnswers(refs bool, fn func(ua *UserAnswers) error) error {
 	return db.view(func(tx *bolt.Tx) error {
 		ac := tx.Bucket(bAcceptancesByUser).Cursor()
-		ak, av := ac.First()
-		ua := &UserAnswers{}
+		var ak, av []byte
+		if refs {
+			ak, av = ac.First()
+		}
+		ua := &UserAnswers{tx: tx}
 		uc := tx.Bucket(bUsers).Cursor()
 		for k, v := uc.First(); k != nil; k, v = uc.Next() {
 			id := btoi(k)
-			ua.ID, ua.raw, ua.user, ua.Refs = id, v, nil, ua.Refs[:0]
-			for ; ak != nil && btoi(ak[:8]) < id; ak, av = ac.Next() {
+			ua.ID, ua.raw, ua.user, ua.Refs, ua.vals = id, v, nil, ua.Refs[:0], ua.vals[:0]
+			for ; refs && ak != nil && btoi(ak[:8]) < id; ak, av = ac.Next() {
 			}
-			for ; ak != nil && btoi(ak[:8]) == id; ak, av = ac.Next() {
-				if len(ak) == 16 && len(av) >= 9 {
-					ua.Refs = append(ua.Refs, decodeRef(btoi(ak[8:]), av))
-				}
+			for ; refs && ak != nil && btoi(ak[:8]) == id; ak, av = ac.Next() {
+				ua.add(ak, av)
 			}
 			if err := fn(ua); err != nil {
 				return err
@@ -513,6 +522,23 @@ func (db *DB) EachUserAnswers(fn func(ua *UserAnswers) error) error {
 		}
 		return nil
 	})
+}
+
+func (ua *UserAnswers) add(k, v []byte) {
+	if len(k) == 16 && len(v) >= 9 {
+		ua.Refs = append(ua.Refs, AnswerRef{EventID: btoi(k[8:]), VersionID: btoi(v[:8]), Status: byteStatus[v[8]&3]})
+		ua.vals = append(ua.vals, v)
+	}
+}
+
+// LoadRefs reads the user's answers into Refs (when the walk was without).
+func (ua *UserAnswers) LoadRefs() {
+	ua.Refs, ua.vals = ua.Refs[:0], ua.vals[:0]
+	prefix := itob(ua.ID)
+	c := ua.tx.Bucket(bAcceptancesByUser).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		ua.add(k, v)
+	}
 }
 
 // CountUsers is the number of accounts.

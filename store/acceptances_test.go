@@ -308,9 +308,9 @@ func TestAnswerRefRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got AnswerRef
-	db.EachUserAnswers(func(ua *UserAnswers) error {
+	db.EachUserAnswers(true, func(ua *UserAnswers) error {
 		if ua.ID == u.ID && len(ua.Refs) == 1 {
-			got = ua.Refs[0]
+			got = ua.Full(0)
 		}
 		return nil
 	})

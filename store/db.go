@@ -12,6 +12,11 @@
 //	audit                BE(id) → AuditEvent (append-only)
 //	audit_by_user        BE(userID) BE(eventID) → empty (actor and subject)
 //	setup_tokens         sha256(token) → SetupToken
+//	policies             BE(id) → Policy (display order, active version, seed key)
+//	policy_versions      BE(id) → PolicyVersion (per-language texts and their SHA-256)
+//	policy_texts         hex SHA-256 → every policy text ever shown (raw Markdown)
+//	acceptances          BE(id) → Acceptance (append-only agreement events)
+//	acceptances_by_user  BE(userID) BE(eventID) → the event in short (binary, see acceptances.go)
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.
