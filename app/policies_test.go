@@ -220,3 +220,41 @@ func TestDemoPolicies(t *testing.T) {
 		t.Errorf("minor: got %d events, want 3 by the guardian", len(events))
 	}
 }
+
+// Ensure that the one Markdown renderer removes what could run: scripts,
+// event handlers, javascript: links, raw HTML, and keeps the Markdown.
+func TestRenderMarkdownSanitises(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		bad      []string
+		mustKeep string
+	}{
+		{"<script>alert(1)</script>\n\nText", []string{"<script", "alert(1)"}, "<p>Text</p>"},
+		{"[click](javascript:alert(1))", []string{"javascript:"}, "click"},
+		{"[click](JaVaScRiPt:alert(1))", []string{"javascript:", "JaVaScRiPt"}, "click"},
+		{"<img src=x onerror=alert(1)>", []string{"onerror", "<img"}, ""},
+		{"<a href=\"#\" onclick=\"steal()\">x</a>", []string{"onclick", "steal"}, ""},
+		{"<iframe src=\"https://evil.example\"></iframe>", []string{"<iframe"}, ""},
+		{"<div style=\"background:url(x)\">s</div>", []string{"style="}, ""},
+		{"# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |", nil, "<table>"},
+		{"[ok](https://example.org)", nil, `href="https://example.org"`},
+	} {
+		got := string(renderMarkdown(tc.in))
+		for _, b := range tc.bad {
+			if strings.Contains(got, b) {
+				t.Errorf("render(%q): got %q, must not contain %q", tc.in, got, b)
+			}
+		}
+		if !strings.Contains(got, tc.mustKeep) {
+			t.Errorf("render(%q): got %q, want it to keep %q", tc.in, got, tc.mustKeep)
+		}
+	}
+}
+
+// Ensure that the word diff escapes both texts and marks what changed.
+func TestWordDiff(t *testing.T) {
+	got := string(wordDiff("keep <b>old</b> words", "keep <b>new</b> words"))
+	if strings.Contains(got, "<b>") || !strings.Contains(got, "<del>") || !strings.Contains(got, "<ins>") || !strings.Contains(got, "&lt;b&gt;new&lt;/b&gt;") {
+		t.Errorf("got %q", got)
+	}
+}
