@@ -316,3 +316,32 @@ func TestConsentOwnPage(t *testing.T) {
 		t.Errorf("got %d audit events, want 1", len(events))
 	}
 }
+
+// Ensure that a text missing in the reader's language falls back to the
+// other one with a visible note, and that staff with pending policies can
+// still fix policies but are gated elsewhere.
+func TestFallbackAndStaffGate(t *testing.T) {
+	e := newEnv(t)
+	admin := e.user(t, "root@example.org", store.RoleAdmin)
+	v := &store.PolicyVersion{Revision: "0.1", Type: store.TypeOther, Audience: store.AudienceAll, Style: store.StyleConsentPage,
+		Texts: map[string]store.PolicyText{"en": {Name: "Draft", Summary: "S", Content: "Only in English."}}}
+	if err := e.db.CreatePolicy(v, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.app.reloadPolicies()
+	c := e.client(t)
+	c.login("root@example.org")
+	c.get("/profile").want(t, http.StatusSeeOther)
+	c.get("/admin/policies").want(t, http.StatusOK)
+	path := "/policies/" + strconv.FormatUint(v.PolicyID, 10) + "?version=" + strconv.FormatUint(v.ID, 10)
+	res := c.get(path + "&lang=fr").want(t, http.StatusOK)
+	if !res.has("Only in English.") || !res.has("le voici en anglais") {
+		t.Errorf("fallback: want the English text and the French note")
+	}
+	visitor := e.client(t)
+	visitor.get(path).want(t, http.StatusNotFound) // drafts are for administrators
+	frag := c.get("/consent", "HX-Request", "true").want(t, http.StatusOK)
+	if frag.has("<html") || !frag.has(`id="consent-form"`) {
+		t.Errorf("consent fragment: got a whole page or no form")
+	}
+}
