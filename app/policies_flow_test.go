@@ -334,7 +334,7 @@ func TestFallbackAndStaffGate(t *testing.T) {
 	c.get("/profile").want(t, http.StatusSeeOther)
 	c.get("/admin/policies").want(t, http.StatusOK)
 	path := "/policies/" + strconv.FormatUint(v.PolicyID, 10) + "?version=" + strconv.FormatUint(v.ID, 10)
-	res := c.get(path + "&lang=fr").want(t, http.StatusOK)
+	res := c.get(path+"&lang=fr").want(t, http.StatusOK)
 	if !res.has("Only in English.") || !res.has("le voici en anglais") {
 		t.Errorf("fallback: want the English text and the French note")
 	}
