@@ -67,6 +67,8 @@ type App struct {
 	onShutdown []func()                               // features' last flush
 	demoSteps  []func(io.Writer) error
 
+	pol *policyStore // policies: snapshot of versions, answers in memory
+
 	stop chan struct{}
 	jobs sync.WaitGroup
 }
@@ -145,6 +147,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 func (a *App) wire() error {
 	for _, init := range []func() error{
 		// policies
+		a.initPolicies,
 
 		// cookies
 		a.initCookies,

@@ -13,7 +13,7 @@ import (
 // destroys the session on the server so a replayed cookie is refused.
 func TestLoginLogout(t *testing.T) {
 	e := newEnv(t)
-	e.user(t, "ann@example.org", store.RoleLearner)
+	e.agreeAll(t, e.user(t, "ann@example.org", store.RoleLearner)) // past the consent gate
 	c := e.client(t)
 	c.login("ann@example.org")
 	res := c.get("/profile").want(t, http.StatusOK)

@@ -84,8 +84,17 @@ func (e *testEnv) advance(d time.Duration) {
 	e.mu.Unlock()
 }
 
-// user creates an account with testPassword.
+// user creates an account with testPassword that has agreed to every
+// active policy, so that the consent gate lets it through.
 func (e *testEnv) user(t testing.TB, email string, role store.Role) *store.User {
+	t.Helper()
+	u := e.newcomer(t, email, role)
+	e.agreeAll(t, u)
+	return u
+}
+
+// newcomer creates an account with testPassword and no agreement yet.
+func (e *testEnv) newcomer(t testing.TB, email string, role store.Role) *store.User {
 	t.Helper()
 	u, err := AddUser(e.db, NewUser{Email: email, Password: testPassword, Role: string(role), FirstName: "Test", LastName: strings.Split(email, "@")[0], Lang: "en"})
 	if err != nil {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -73,8 +74,18 @@ func TestBrowserFirstRun(t *testing.T) {
 			b.fill("#f-email", "lea@example.org")
 			b.fill("#f-password", "learner password 1")
 			b.submit("#login-form button[type=submit]")
+			// A new learner agrees to the compulsory policies first.
+			if got := b.path(); !strings.HasPrefix(got, "/consent") {
+				t.Fatalf("after sign-in: got %s, want the consent page", got)
+			}
+			wantLang(t, b, tc.lang)
+			b.screenshot("consent")
+			for _, id := range b.env.activeIDs() {
+				b.click(fmt.Sprintf("#f-v%d", id))
+			}
+			b.submit("#consent-form .actions button[type=submit]")
 			if got := b.path(); got != "/" {
-				t.Fatalf("after sign-in: got %s, want /", got)
+				t.Fatalf("after consent: got %s, want /", got)
 			}
 			wantLang(t, b, tc.lang)
 			if !b.has(tc.welcome) {

@@ -48,6 +48,9 @@ func TestSignup(t *testing.T) {
 	e := newEnv(t)
 	e.user(t, "taken@example.org", store.RoleLearner)
 	good := url.Values{"first_name": {"Zoé"}, "last_name": {"Roux"}, "email": {"zoe@example.org"}, "password": {testPassword}, "birth_date": {"2000-02-29"}}
+	for _, id := range e.activeIDs() { // the compulsory policies, ticked
+		good.Set("v"+itoa(id), "accept")
+	}
 	cases := []struct {
 		name, lang, field, value, want string
 	}{

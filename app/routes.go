@@ -78,6 +78,40 @@ func (a *App) routes() {
 	r.Get("/admin/backup", a.getBackup)
 
 	// ===== Policies and consent (issue 3) =====
+	// Every route registered from here on is behind the consent gate too
+	// (it exempts what CONTRACT.md exempts); routes above carry `gate`.
+	r.Use(gate)
+
+	// Public policies → policies/index; one version in full → policies/show (policies/_text).
+	r.Get("/policies", a.getPolicies)
+	r.Get("/policies/:id<int>", a.getPolicy)
+
+	// The consent gate's page → policies/consent (policies/_consent_form).
+	r.Get("/consent", signedIn, a.getConsent)
+	r.Post("/consent", signedIn, a.postConsent)
+
+	// My agreements, and a guardian's for their minors → policies/agreements (policies/_agreements).
+	r.Get("/profile/policies", signedIn, gate, a.getMyPolicies)
+	r.Post("/profile/policies/:versionID<int>/:answer", signedIn, gate, a.postMyAnswer)
+	r.Get("/profile/minors/:userID<int>/policies", signedIn, gate, a.getMinorPolicies)
+	r.Post("/profile/minors/:userID<int>/policies/:versionID<int>/:answer", signedIn, gate, a.postMinorAnswer)
+
+	// Policy administration → policies/admin_list, admin_policy, admin_edit (policies/_preview), admin_diff.
+	r.Get("/admin/policies", signedIn, admin, a.getAdminPolicies)
+	r.Post("/admin/policies", signedIn, admin, a.postAdminPolicy)
+	r.Get("/admin/policies/:id<int>", signedIn, admin, a.getAdminPolicy)
+	r.Post("/admin/policies/:id<int>/versions", signedIn, admin, a.postNewDraft)
+	r.Post("/admin/policies/:id<int>/move", signedIn, admin, a.postMovePolicy)
+	r.Get("/admin/versions/:id<int>/edit", signedIn, admin, a.getEditVersion)
+	r.Post("/admin/versions/:id<int>", signedIn, admin, a.postVersion)
+	r.Post("/admin/versions/:id<int>/:action", signedIn, admin, a.postVersionAction)
+	r.Get("/admin/versions/:a<int>/diff/:b<int>", signedIn, admin, a.getVersionDiff)
+	r.Post("/admin/preview", signedIn, admin, a.postPreview)
+
+	// Agreements report (staff) → policies/report; CSV of the same filter; accept on behalf.
+	r.Get("/admin/agreements", signedIn, staff, a.getAgreements)
+	r.Get("/admin/agreements.csv", signedIn, staff, a.getAgreementsCSV)
+	r.Post("/admin/agreements/accept", signedIn, staff, a.postAcceptOnBehalf)
 
 	// ===== Cookies (issue 4) =====
 

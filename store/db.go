@@ -41,6 +41,11 @@
 //	data_requests_by_user   BE(userID) BE(requestID) → type byte, status
 //	data_requests_by_status status 0x00 BE(requestID) → type byte, BE(due unix seconds)
 //	jobs                 BE(id) → Job (pending/running/done/failed; background work)
+//	policies             BE(id) → Policy (display order, active version, seed key)
+//	policy_versions      BE(id) → PolicyVersion (per-language texts and their SHA-256)
+//	policy_texts         hex SHA-256 → every policy text ever shown (raw Markdown)
+//	acceptances          BE(id) → Acceptance (append-only agreement events)
+//	acceptances_by_user  BE(userID) BE(eventID) → the event in short (binary, see acceptances.go)
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.

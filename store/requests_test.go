@@ -14,19 +14,9 @@ import (
 // openClockTest opens a test store whose clock the test moves.
 func openClockTest(t testing.TB) (*DB, *time.Time) {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := Open(dir, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openFile(t, Options{NoSync: true})
 	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { return now }
-	t.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			t.Errorf("check: %v", err)
-		}
-		db.Close()
-	})
 	return db, &now
 }
 

@@ -10,12 +10,19 @@ import (
 
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(t.TempDir(), Options{NoSync: true})
+	db := openFile(t, Options{NoSync: true})
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	return db
+}
+
+// openFile opens a store in a temp dir, checked and closed at cleanup.
+func openFile(t testing.TB, opt Options) *DB {
+	t.Helper()
+	db, err := Open(t.TempDir(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
-	db.Now = func() time.Time { return now }
 	t.Cleanup(func() {
 		if err := db.Check(); err != nil {
 			t.Errorf("check: %v", err)

@@ -1,0 +1,329 @@
+package app
+
+import (
+	"errors"
+	"html"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/sergi/go-diff/diffmatchpatch"
+)
+
+// gateExempt reports whether path stays open to users with pending
+// policies (CONTRACT.md): reading the policies, the cookie choice, leaving,
+// contacting the DPO or asking for one's data never require agreeing;
+// staff must be able to fix a policy they just published.
+func gateExempt(path string) bool {
+	for _, p := range [...]string{"/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/admin", "/static", "/healthz"} {
+		if path == p || (strings.HasPrefix(path, p) && (path[len(p)] == '/' || (p == "/policies" && path[len(p)] == '.'))) {
+			return true
+		}
+	}
+	return false
+}
+
+// consentGate sends signed-in users with a pending version to /consent
+// (htmx: 200 + HX-Redirect), remembering where they were going (GET only).
+func (a *App) consentGate(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if u == nil || !a.hasPending(u.ID) || gateExempt(c.Path()) {
+		return c.Next()
+	}
+	to := "/consent"
+	if c.Method() == fiber.MethodGet {
+		if next := safeNext(string(c.Request().URI().RequestURI())); next != "" && next != "/" {
+			to += "?next=" + url.QueryEscape(next)
+		}
+	}
+	return a.redirect(c, to)
+}
+
+// isMinor reports whether u is a minor with a guardian: the guardian
+// answers for them (GDPR art. 8, loi 78-17 art. 45).
+func (a *App) isMinor(u *store.User) bool {
+	if u.GuardianID == 0 {
+		return false
+	}
+	birth, err := time.Parse("2006-01-02", u.BirthDate)
+	if err != nil {
+		return true
+	}
+	return ageOn(birth, a.db.Now()) < a.Settings().DigitalConsentAge
+}
+
+// consentItems are the versions the consent page shows now: the first
+// pending own-page version alone, else every pending consent-page one.
+func (a *App) consentItems(userID uint64) (items []*store.PolicyVersion, ownPage bool) {
+	pending := a.pendingVersions(userID)
+	if len(pending) > 0 && pending[0].Style == store.StyleOwnPage {
+		return pending[:1], true
+	}
+	return pending, false
+}
+
+// getConsent shows what the user still has to answer.
+func (a *App) getConsent(c *fiber.Ctx) error {
+	return a.showConsent(c, &Form{Values: map[string][]string{"next": {safeNext(c.Query("next"))}}})
+}
+
+func (a *App) showConsent(c *fiber.Ctx, f *Form) error {
+	u := currentUser(c)
+	items, own := a.consentItems(u.ID)
+	next := safeNext(f.Get("next"))
+	if len(items) == 0 {
+		return a.redirect(c, orHome(next))
+	}
+	p := a.page(c, "consent.title")
+	p.Form = f
+	if a.isMinor(u) {
+		p.Data = map[string]any{"Minor": true}
+		return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/consent", "", p)
+	}
+	last := a.lastAccepted(u.ID)
+	views := make([]versionView, 0, len(items))
+	for _, v := range items {
+		vv := a.viewOf(v, p.Lang)
+		if hash, ok := last[v.PolicyID]; ok && hash != vv.Text.Hash {
+			if old, err := a.db.PolicyText(hash); err == nil {
+				vv.Diff = wordDiff(old, vv.Text.Content)
+			}
+		}
+		views = append(views, vv)
+	}
+	p.Data = map[string]any{"Items": views, "OwnPage": own, "Next": next}
+	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/consent", "policies/_consent_form", p)
+}
+
+// lastAccepted maps each policy to the hash of the text the user last
+// accepted of it.
+func (a *App) lastAccepted(userID uint64) map[uint64]string {
+	out := map[uint64]string{}
+	events, err := a.db.UserAcceptances(userID)
+	if err != nil {
+		return out
+	}
+	for _, e := range events { // newest first
+		if _, seen := out[e.PolicyID]; !seen && e.Status == store.Accepted {
+			out[e.PolicyID] = e.TextHash
+		}
+	}
+	return out
+}
+
+// formAnswers reads the v{versionID} fields of a form.
+func formAnswers(f *Form) map[uint64]string {
+	out := map[uint64]string{}
+	for k, vs := range f.Values {
+		if len(k) < 2 || k[0] != 'v' || len(vs) == 0 {
+			continue
+		}
+		if id, err := strconv.ParseUint(k[1:], 10, 64); err == nil {
+			out[id] = vs[len(vs)-1]
+		}
+	}
+	return out
+}
+
+// answerable is the active version id for signed-in users, or nil.
+func (a *App) answerable(id uint64) *store.PolicyVersion {
+	v := a.pol.state.Load().version[id]
+	if v == nil || v.Status != store.StatusActive || !v.Audience.ForUsers() {
+		return nil
+	}
+	return v
+}
+
+// postConsent records the answers to the versions shown. Every version
+// shown must be answered (compulsory: accepted), else 422 and nothing is
+// recorded; a version not active or not for this user is 409.
+func (a *App) postConsent(c *fiber.Ctx) error {
+	u := currentUser(c)
+	var in struct {
+		Next string `form:"next" validate:"max=2048"`
+	}
+	f := a.bind(c, &in)
+	if a.isMinor(u) {
+		return fiber.ErrForbidden
+	}
+	given := formAnswers(f)
+	for id, ans := range given {
+		if a.answerable(id) == nil {
+			return fiber.NewError(fiber.StatusConflict)
+		}
+		if ans != "accept" && ans != "decline" {
+			f.fail("", a.translator(c).T("consent.partial"))
+		}
+	}
+	items, _ := a.consentItems(u.ID)
+	shownGiven := false
+	for _, v := range items {
+		ans, ok := given[v.ID]
+		shownGiven = shownGiven || ok
+		if !ok || (!v.Optional && ans != "accept") {
+			f.fail("", a.translator(c).T("consent.partial"))
+		}
+	}
+	// The same form sent twice: everything in it is already answered and
+	// the page has moved on; nothing to record, nothing to refuse.
+	if f.Invalid() && (shownGiven || len(given) == 0 || !a.allAnswered(u.ID, given)) {
+		f.Status = fiber.StatusUnprocessableEntity
+		return a.showConsent(c, f)
+	}
+	if err := a.record(c, u, given, store.ActorSelf, u.ID, "", store.WhereConsent); err != nil {
+		return err
+	}
+	next := safeNext(in.Next)
+	if a.hasPending(u.ID) {
+		to := "/consent"
+		if next != "" {
+			to += "?next=" + url.QueryEscape(next)
+		}
+		return a.redirect(c, to)
+	}
+	return a.redirect(c, orHome(next))
+}
+
+// allAnswered reports whether every answer is already the user's.
+func (a *App) allAnswered(userID uint64, given map[uint64]string) bool {
+	ans := a.pol.answers.get(userID)
+	for id, g := range given {
+		s := statusIn(ans, id)
+		if (g == "accept") != (s == ansAccepted) || s == ansNone {
+			return false
+		}
+	}
+	return true
+}
+
+// record stores answers for subject in the language of the page (with the
+// hash of the exact text shown) and notes them in memory.
+func (a *App) record(c *fiber.Ctx, subject *store.User, given map[uint64]string, kind store.ActorKind, actorID uint64, note string, where store.Where) error {
+	lang := a.translator(c).Lang
+	answers := make([]store.Answer, 0, len(given))
+	for id, g := range given {
+		v := a.answerable(id)
+		if v == nil {
+			return fiber.NewError(fiber.StatusConflict)
+		}
+		t, got := v.Text(lang)
+		answers = append(answers, store.Answer{UserID: subject.ID, VersionID: id, Accept: g == "accept", Lang: got, TextHash: t.Hash,
+			ActorID: actorID, ActorKind: kind, Note: note, Where: where})
+	}
+	events, err := a.db.RecordAnswers(answers)
+	if err != nil {
+		return policyErr(err)
+	}
+	a.noteAnswers(events)
+	return nil
+}
+
+// signupPolicies lists the compulsory versions shown at sign-up.
+func (a *App) signupPolicies(c *fiber.Ctx) any {
+	var out []versionView
+	lang := a.translator(c).Lang
+	for _, g := range a.pol.state.Load().gate {
+		if !g.optional {
+			out = append(out, a.viewOf(a.pol.state.Load().version[g.id], lang))
+		}
+	}
+	return out
+}
+
+// checkSignupPolicies refuses a sign-up that did not accept every
+// compulsory version.
+func (a *App) checkSignupPolicies(c *fiber.Ctx, f *Form) {
+	tr := a.translator(c)
+	for _, g := range a.pol.state.Load().gate {
+		if name := "v" + strconv.FormatUint(g.id, 10); !g.optional && !f.Has(name, "accept") {
+			f.fail(name, tr.T("consent.required"))
+		}
+	}
+}
+
+// recordSignupPolicies records the new user's acceptances; optional
+// versions are asked at first sign-in.
+func (a *App) recordSignupPolicies(c *fiber.Ctx, f *Form, u *store.User) error {
+	given := map[uint64]string{}
+	for _, g := range a.pol.state.Load().gate {
+		if !g.optional && f.Has("v"+strconv.FormatUint(g.id, 10), "accept") {
+			given[g.id] = "accept"
+		}
+	}
+	err := a.record(c, u, given, store.ActorSelf, u.ID, "", store.WhereSignup)
+	var fe *fiber.Error
+	if errors.As(err, &fe) { // a version retired meanwhile: asked at sign-in
+		return nil
+	}
+	return err
+}
+
+// wordDiff shows the changes from old to new, word by word, as HTML with
+// <del> and <ins>; every piece of text is escaped.
+func wordDiff(old, new string) template.HTML {
+	dmp := diffmatchpatch.New()
+	codes := map[string]rune{}
+	var words []string
+	encode := func(s string) []rune {
+		var out []rune
+		for _, w := range splitWords(s) {
+			r, ok := codes[w]
+			if !ok {
+				r = rune(len(words) + 1)
+				if r >= 0xD800 { // skip surrogates: they do not survive a string
+					r += 0x800
+				}
+				codes[w] = r
+				words = append(words, w)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	a, b := encode(old), encode(new)
+	decode := map[rune]string{}
+	for w, r := range codes {
+		decode[r] = w
+	}
+	var sb strings.Builder
+	for _, d := range dmp.DiffMainRunes(a, b, false) {
+		var text strings.Builder
+		for _, r := range d.Text {
+			text.WriteString(decode[r])
+		}
+		s := html.EscapeString(text.String())
+		switch d.Type {
+		case diffmatchpatch.DiffInsert:
+			sb.WriteString("<ins>" + s + "</ins>")
+		case diffmatchpatch.DiffDelete:
+			sb.WriteString("<del>" + s + "</del>")
+		default:
+			sb.WriteString(s)
+		}
+	}
+	return template.HTML(sb.String())
+}
+
+// splitWords cuts s into words and the spaces between them.
+func splitWords(s string) []string {
+	var out []string
+	start := 0
+	space := false
+	for i, r := range s {
+		sp := r == ' ' || r == '\n' || r == '\t' || r == '\r'
+		if i > 0 && sp != space {
+			out = append(out, s[start:i])
+			start = i
+		}
+		space = sp
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}

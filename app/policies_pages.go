@@ -1,0 +1,120 @@
+package app
+
+import (
+	"bytes"
+	"html/template"
+	"strconv"
+
+	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+var (
+	markdown = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify))
+	// policyHTML keeps what Markdown may make of a policy: no script, no
+	// event handler, no javascript: link, no raw HTML smuggled through.
+	policyHTML = bluemonday.UGCPolicy()
+)
+
+// renderMarkdown is the one way a policy text becomes HTML: goldmark, then
+// bluemonday. Public pages, the consent page and the preview all use it.
+func renderMarkdown(src string) template.HTML {
+	var buf bytes.Buffer
+	if err := markdown.Convert([]byte(src), &buf); err != nil {
+		return template.HTML(template.HTMLEscapeString(src))
+	}
+	return template.HTML(policyHTML.SanitizeBytes(buf.Bytes()))
+}
+
+// policyHTMLFor renders a text, remembering it by hash (texts are few and
+// never change under a hash).
+func (a *App) policyHTMLFor(t store.PolicyText) template.HTML {
+	h := t.Hash
+	if h == "" {
+		h = store.HashText(t.Content)
+	}
+	if v, ok := a.pol.html.Load(h); ok {
+		return v.(template.HTML)
+	}
+	out := renderMarkdown(t.Content)
+	a.pol.html.Store(h, out)
+	return out
+}
+
+// versionView is a version as a page shows it, in the reader's language.
+type versionView struct {
+	V        *store.PolicyVersion
+	Entry    *store.PolicyEntry
+	Text     store.PolicyText
+	Lang     string // the language of Text
+	Fallback bool   // Text is not in the reader's language
+	HTML     template.HTML
+	Diff     template.HTML // what changed since the reader last accepted
+}
+
+func (a *App) viewOf(v *store.PolicyVersion, lang string) versionView {
+	t, got := v.Text(lang)
+	st := a.pol.state.Load()
+	return versionView{V: v, Entry: st.entry[v.PolicyID], Text: t, Lang: got, Fallback: got != lang, HTML: a.policyHTMLFor(t)}
+}
+
+// cookiePolicyRef is the active cookie-policy version and the SHA-256 of
+// its text in lang, recorded with every cookie choice.
+func (a *App) cookiePolicyRef(lang string) (versionID uint64, textHash string) {
+	for _, e := range a.pol.state.Load().entries {
+		if e.Key == "cookies" {
+			if v := e.Active(); v != nil {
+				t, _ := v.Text(lang)
+				return v.ID, t.Hash
+			}
+		}
+	}
+	return 0, ""
+}
+
+// getPolicies lists the active policies, for visitors too.
+func (a *App) getPolicies(c *fiber.Ctx) error {
+	p := a.page(c, "policies.title")
+	var rows []versionView
+	for i := range a.pol.state.Load().entries {
+		e := &a.pol.state.Load().entries[i]
+		if v := e.Active(); v != nil {
+			rows = append(rows, a.viewOf(v, p.Lang))
+		}
+	}
+	p.Data = map[string]any{"Rows": rows}
+	return a.render(c, fiber.StatusOK, "policies/index", "", p)
+}
+
+// getPolicy shows a policy's active version in full, or another version
+// (?version=); drafts only to administrators.
+func (a *App) getPolicy(c *fiber.Ctx) error {
+	id, _ := strconv.ParseUint(c.Params("id"), 10, 64)
+	st := a.pol.state.Load()
+	e := st.entry[id]
+	if e == nil {
+		return fiber.ErrNotFound
+	}
+	v := e.Active()
+	if q := c.Query("version"); q != "" {
+		vid, _ := strconv.ParseUint(q, 10, 64)
+		v = st.version[vid]
+	}
+	u := currentUser(c)
+	if v == nil || v.PolicyID != e.ID || (v.Status == store.StatusDraft && (u == nil || u.Role != store.RoleAdmin)) {
+		return fiber.ErrNotFound
+	}
+	p := a.page(c, "policies.title")
+	vv := a.viewOf(v, p.Lang)
+	p.Title = vv.Text.Name
+	data := map[string]any{"View": vv}
+	if e.Key == "cookies" {
+		data["CookieRegister"] = a.cookieRegisterRows(p.Lang)
+	}
+	p.Data = data
+	return a.render(c, fiber.StatusOK, "policies/show", "policies/_text", p)
+}
