@@ -10,6 +10,7 @@ import (
 	"accord/store"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -290,6 +291,35 @@ func TestBrowserCookieKeyboard(t *testing.T) {
 	}
 	if !strings.Contains(b.text("#cookie-prefs"), "retiré") {
 		t.Errorf("/cookies after turning statistics off: want the withdrawal in\n%s", b.text("#cookie-prefs"))
+	}
+}
+
+// Ensure that the banner works without JavaScript: "Continue without
+// accepting" is a plain form that records a refusal and comes back to the
+// page it was on, with the confirmation and without the banner.
+func TestBrowserCookieWithoutScript(t *testing.T) {
+	b := newBrowser(t)
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	b.visit("/policies")
+	if got := b.submit("#cookie-banner button[value=close]"); got != 200 {
+		t.Fatalf("Continue without accepting: got %d, want 200 after the redirect", got)
+	}
+	if got := b.path(); got != "/policies" {
+		t.Errorf("after the plain form: got %s, want back on /policies", got)
+	}
+	if !b.has("Your cookie choice is saved.") {
+		t.Errorf("after the plain form: no confirmation in\n%s", b.text("main"))
+	}
+	if b.has("Refuse all") || b.cookie(consentCookie) == nil {
+		t.Errorf("after the plain form: banner still shown, or no accord_consent (%v)", b.cookie(consentCookie))
+	}
+	wantNoOptionalCookie(t, b, "after Continue without accepting")
+	b.visit("/cookies")
+	if !strings.Contains(b.text("#cookie-prefs"), "refused") {
+		t.Errorf("/cookies: closing the banner must count as a refusal; got\n%s", b.text("#cookie-prefs"))
 	}
 }
 
