@@ -147,8 +147,8 @@ func TestBrowserCookieRefuseAll(t *testing.T) {
 	}
 }
 
-// Ensure that accepting preferences through "Customise" lets "Remember my
-// username" work (the login page shows the username after sign-out), and
+// Ensure that accepting preferences through "Customise" on the login page
+// (which reloads it) lets "Remember my username" work (the login page shows the username after sign-out), and
 // that withdrawing preferences on /cookies deletes the HttpOnly
 // accord_username cookie in the same (htmx) response, so the login page
 // no longer fills it in.
@@ -163,11 +163,16 @@ func TestBrowserCookieRememberUsername(t *testing.T) {
 	}
 	b.click("#cookie-banner summary")
 	b.click("#banner-cat-preferences")
-	b.click("#cookie-banner button[value=custom]")
-	b.waitText("#cookie-banner", "Your cookie choice is saved.")
+	// Preferences change what the login form offers: the page reloads.
+	b.submit("#cookie-banner button[value=custom]")
+	if got := b.path(); got != "/login" || bannerShown(b) {
+		t.Errorf("after accepting preferences on the login page: got %s, banner %v; want /login without it", got, bannerShown(b))
+	}
+	if eval[bool](b, `document.getElementById("f-remember_username").disabled`) {
+		t.Errorf("login after accepting preferences: Remember my username is still disabled")
+	}
 	wantNoOptionalCookie(t, b, "after accepting preferences")
 
-	b.visit("/login")
 	b.fill("#f-email", email)
 	b.fill("#f-password", testPassword)
 	b.click("#f-remember_username")

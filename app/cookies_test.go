@@ -731,3 +731,72 @@ func TestCookieChoiceRateLimit(t *testing.T) {
 		t.Errorf("a refused choice was recorded")
 	}
 }
+
+// Ensure that a banner choice made with htmx on the login page reloads it
+// (HX-Refresh) when it turns preferences on or off, so "Remember my
+// username" is not left disabled (or enabled) against the choice, and that
+// other pages and unchanged choices are answered in place.
+func TestCookieBannerOnLoginRefreshes(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	c.get("/login")
+	for _, tc := range []struct {
+		choice, category, from string
+		refresh                bool
+	}{
+		{"custom", "statistics", "/login", false}, // preferences still off
+		{"custom", "preferences", "/login?next=%2Fprofile", true},
+		{"accept_all", "", "/login", false}, // preferences still on
+		{"refuse_all", "", "/", false},      // another page: in place
+		{"accept_all", "", "/Login/", true},
+		{"close", "", "/login", true},
+	} {
+		form := url.Values{"choice": {tc.choice}}
+		if tc.category != "" {
+			form.Set("category", tc.category)
+		}
+		res := c.post("/cookies", form, "HX-Request", "true", "HX-Target", "cookie-banner", "HX-Current-URL", "http://example.org"+tc.from).want(t, http.StatusOK)
+		if got := res.Header.Get("HX-Refresh") == "true"; got != tc.refresh {
+			t.Errorf("%s %s from %s: got HX-Refresh %v, want %v", tc.choice, tc.category, tc.from, got, tc.refresh)
+		}
+	}
+}
+
+// Ensure that a cookie choice goes back to the page it was made on, the
+// login page included (which safeNext refuses after signing in), and never
+// off the site.
+func TestCookieNext(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/policies", "/policies"},
+		{"/?lang=fr", "/?lang=fr"},
+		{"/login", "/login"},
+		{"/Login/", "/login"},
+		{"/login?next=%2Fprofile", "/login?next=%2Fprofile"},
+		{"/login?next=https%3A%2F%2Fevil.example", "/login"},
+		{"/login?next=%2Flogout", "/login"},
+		{"/logout", ""},
+		{"/consent", ""},
+		{"//evil.example/login", ""},
+		{"https://evil.example/login", ""},
+		{"", ""},
+	} {
+		if got := cookieNext(tc.in); got != tc.want {
+			t.Errorf("cookieNext(%q): got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// Ensure that the banner's plain form on the login page comes back to it
+// (with the login page's own next), not to /cookies.
+func TestCookieBannerBackToLogin(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	page := c.get("/login?next=%2Fprofile").want(t, http.StatusOK)
+	if !page.has(`name="next" value="/login?next=%2Fprofile"`) {
+		t.Fatalf("banner on /login: its next is not the login page in\n%s", page.Body)
+	}
+	res := c.post("/cookies", url.Values{"choice": {"accept_all"}, "next": {"/login?next=%2Fprofile"}}).want(t, http.StatusSeeOther)
+	if got := res.Header.Get("Location"); got != "/login?next=%2Fprofile" {
+		t.Errorf("after the choice: got Location %q, want the login page", got)
+	}
+}
