@@ -296,7 +296,7 @@ func (a *App) bannerNext(c *fiber.Ctx) string {
 	if c.Method() != fiber.MethodGet {
 		return ""
 	}
-	return cookieNext(string(c.Request().URI().RequestURI()))
+	return safeNext(string(c.Request().URI().RequestURI()))
 }
 
 // cookiesOnSignIn applies the newer of the browser's and the account's

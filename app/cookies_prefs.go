@@ -31,7 +31,7 @@ type prefsCategory struct {
 // the current choice and when it will be asked again, the register and, for
 // a signed-in user, the history of their choices.
 func (a *App) getCookies(c *fiber.Ctx) error {
-	f := &Form{Values: map[string][]string{"next": {cookieNext(c.Query("next"))}}}
+	f := &Form{Values: map[string][]string{"next": {safeNext(c.Query("next"))}}}
 	if r := a.currentChoice(c); r != nil {
 		for _, cat := range store.OptionalCookieCategories {
 			if r.Allows(cat) {
@@ -124,12 +124,12 @@ func (a *App) postCookies(c *fiber.Ctx) error {
 		if onLoginPage(c) && couldRemember != r.Allows(store.CookiePreferences) {
 			c.Set("HX-Refresh", "true")
 		}
-		f.Values = map[string][]string{"next": {cookieNext(in.Next)}, "category": allowed(r)}
+		f.Values = map[string][]string{"next": {safeNext(in.Next)}, "category": allowed(r)}
 		f.Status = fiber.StatusOK
 		return a.answerChoice(c, f)
 	}
 	a.flash(c, "ok", "cookies.saved")
-	return a.redirect(c, orDefault(cookieNext(in.Next), "/cookies"))
+	return a.redirect(c, orDefault(safeNext(in.Next), "/cookies"))
 }
 
 // answerChoice re-renders what the form came from: the banner (htmx
@@ -247,29 +247,9 @@ func (a *App) sameBrowserSubject(id string, userID uint64) bool {
 }
 
 // onLoginPage reports whether an htmx request comes from the login page
-// (HX-Current-URL; the banner's next is empty there, as no form goes back
-// to /login).
+// (HX-Current-URL; the banner's next is empty there: CONTRACT.md never
+// sends anyone back to /login).
 func onLoginPage(c *fiber.Ctx) bool {
 	u, err := url.Parse(c.Get("HX-Current-URL"))
 	return err == nil && strings.ToLower(strings.TrimRight(u.Path, "/")) == "/login"
-}
-
-// cookieNext is where a cookie choice goes back to: a safe local path
-// (safeNext), or the login page, which safeNext refuses as a place to go
-// after signing in but which a visitor answering the banner there must get
-// back to (with its own next, when that is safe).
-func cookieNext(next string) string {
-	if s := safeNext(next); s != "" {
-		return s
-	}
-	path, query, _ := strings.Cut(next, "?")
-	if !strings.EqualFold(strings.TrimRight(path, "/"), "/login") {
-		return ""
-	}
-	if v, err := url.ParseQuery(query); err == nil {
-		if to := safeNext(v.Get("next")); to != "" {
-			return "/login?next=" + url.QueryEscape(to)
-		}
-	}
-	return "/login"
 }
