@@ -291,6 +291,7 @@ func TestBrowserCookieKeyboard(t *testing.T) {
 	b.press(kb.Enter)
 	b.waitText("#cookie-prefs .flash", "Votre choix de cookies est enregistré.")
 	b.waitUntil(`document.activeElement?.classList.contains("flash")`)
+	b.screenshot("prefs-saved")
 	if ck := b.cookie(visitorCookie); ck != nil {
 		t.Errorf("statistics turned off: accord_visitor=%q still in the browser", ck.Value)
 	}
