@@ -1,6 +1,7 @@
 package app
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -112,16 +113,22 @@ func (b *browser) other() *browser {
 	return o
 }
 
-// shots saves a desktop and a phone screenshot of the page shown (reloaded
-// at phone size), checks that the phone needs no sideways scrolling, and
-// comes back to the desktop size. The names carry the page's language.
+// shots checks that the page shown (reloaded at phone size) needs no
+// sideways scrolling on a phone, and comes back to the desktop size. With
+// $ACCORD_SCREENSHOTS set, it saves a desktop and a phone screenshot too,
+// named with the page's language, to look at.
 func (b *browser) shots(name string) {
 	b.t.Helper()
+	keep := os.Getenv("ACCORD_SCREENSHOTS") != ""
 	lang := b.attr("html", "lang")
-	b.screenshot(lang + "-desktop-" + name)
+	if keep {
+		b.screenshot(lang + "-desktop-" + name)
+	}
 	b.phone()
 	b.do(chromedp.Reload())
 	wantNoSideScroll(b.t, b, b.path())
-	b.screenshot(lang + "-phone-" + name)
+	if keep {
+		b.screenshot(lang + "-phone-" + name)
+	}
 	b.desktop()
 }
