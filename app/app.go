@@ -63,6 +63,7 @@ type App struct {
 	chrome     []func(*fiber.Ctx, *Page)              // fill Page.Chrome (banner, counts)
 	dashboard  []func(*fiber.Ctx) ([]dashCard, error) // staff dashboard tiles
 	onSignIn   []func(*fiber.Ctx, *store.User) error  // after every sign-in
+	onErase    []func(userID uint64)                  // forget an erased user in memory
 	jobDefs    []job                                  // features' periodic work
 	onShutdown []func()                               // features' last flush
 	demoSteps  []func(io.Writer) error

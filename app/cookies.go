@@ -68,6 +68,7 @@ func (a *App) initCookies() error {
 	}
 	a.chrome = append(a.chrome, a.cookieChrome)
 	a.onSignIn = append(a.onSignIn, a.cookiesOnSignIn)
+	a.onErase = append(a.onErase, a.forgetChoices)
 	a.dashboard = append(a.dashboard, a.cookiesDashboard)
 	a.jobDefs = append(a.jobDefs,
 		job{every: 5 * time.Minute, run: a.flushVisits},
@@ -112,6 +113,19 @@ func (a *App) remember(r *store.CookieConsent) {
 		s.latest[string(store.ConsentSubject(0, r.ConsentID))] = r
 	}
 	s.mu.Unlock()
+}
+
+// forgetChoices drops an erased user's choices from the cache, the
+// account's and those of browsers it signed in with.
+func (a *App) forgetChoices(userID uint64) {
+	s := a.ck()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, r := range s.latest {
+		if r.UserID == userID {
+			delete(s.latest, k)
+		}
+	}
 }
 
 func (a *App) latestOf(userID uint64, consentID string) *store.CookieConsent {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -110,12 +111,19 @@ func (a *App) postCookies(c *fiber.Ctx) error {
 		return a.tooMany(c, f, wait, a.answerChoice)
 	}
 	a.limits.hit(key, time.Hour)
+	couldRemember := a.consents(c, string(store.CookiePreferences))
 	r, err := a.recordChoice(c, knownMethod(in.Choice), decisions)
 	if err != nil {
 		return err
 	}
 	a.enforceCookies(c, r)
 	if isHTMX(c) {
+		// The login page's "Remember my username" is on or off with
+		// preferences: answered from its banner, it reloads rather than
+		// stay stale (the banner is gone after the reload).
+		if onLoginPage(c) && couldRemember != r.Allows(store.CookiePreferences) {
+			c.Set("HX-Refresh", "true")
+		}
 		f.Values = map[string][]string{"next": {safeNext(in.Next)}, "category": allowed(r)}
 		f.Status = fiber.StatusOK
 		return a.answerChoice(c, f)
@@ -236,4 +244,12 @@ func knownMethod(v string) store.ConsentMethod {
 func (a *App) sameBrowserSubject(id string, userID uint64) bool {
 	last := a.latestOf(0, id)
 	return last != nil && (last.UserID == 0 || last.UserID == userID)
+}
+
+// onLoginPage reports whether an htmx request comes from the login page
+// (HX-Current-URL; the banner's next is empty there: CONTRACT.md never
+// sends anyone back to /login).
+func onLoginPage(c *fiber.Ctx) bool {
+	u, err := url.Parse(c.Get("HX-Current-URL"))
+	return err == nil && strings.ToLower(strings.TrimRight(u.Path, "/")) == "/login"
 }

@@ -731,3 +731,33 @@ func TestCookieChoiceRateLimit(t *testing.T) {
 		t.Errorf("a refused choice was recorded")
 	}
 }
+
+// Ensure that a banner choice made with htmx on the login page reloads it
+// (HX-Refresh) when it turns preferences on or off, so "Remember my
+// username" is not left disabled (or enabled) against the choice, and that
+// other pages and unchanged choices are answered in place.
+func TestCookieBannerOnLoginRefreshes(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	c.get("/login")
+	for _, tc := range []struct {
+		choice, category, from string
+		refresh                bool
+	}{
+		{"custom", "statistics", "/login", false}, // preferences still off
+		{"custom", "preferences", "/login?next=%2Fprofile", true},
+		{"accept_all", "", "/login", false}, // preferences still on
+		{"refuse_all", "", "/", false},      // another page: in place
+		{"accept_all", "", "/Login/", true},
+		{"close", "", "/login", true},
+	} {
+		form := url.Values{"choice": {tc.choice}}
+		if tc.category != "" {
+			form.Set("category", tc.category)
+		}
+		res := c.post("/cookies", form, "HX-Request", "true", "HX-Target", "cookie-banner", "HX-Current-URL", "http://example.org"+tc.from).want(t, http.StatusOK)
+		if got := res.Header.Get("HX-Refresh") == "true"; got != tc.refresh {
+			t.Errorf("%s %s from %s: got HX-Refresh %v, want %v", tc.choice, tc.category, tc.from, got, tc.refresh)
+		}
+	}
+}

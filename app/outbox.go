@@ -44,6 +44,11 @@ func (a *App) initMail() error {
 		a.jobDefs = append(a.jobDefs, job{every: 5 * time.Second, run: a.deliverMail})
 	}
 	a.mailDesk = d
+	a.onErase = append(a.onErase, func(uint64) {
+		if err := a.reloadNoticeCounts(); err != nil {
+			a.log.Error("reload notification counts", "err", err)
+		}
+	})
 	return a.reloadNoticeCounts()
 }
 

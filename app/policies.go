@@ -103,6 +103,15 @@ func (ix *consentIndex) set(userID, versionID uint64, st uint8) {
 	slot.Store(&next)
 }
 
+// clear forgets a user's answers (after an erasure).
+func (ix *consentIndex) clear(userID uint64) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if cs := ix.chunks.Load(); cs != nil && userID>>chunkBits < uint64(len(*cs)) {
+		(*cs)[userID>>chunkBits][userID&(1<<chunkBits-1)].Store(nil)
+	}
+}
+
 // each calls fn with every user that has answers.
 func (ix *consentIndex) each(fn func(userID uint64, ans []answer)) {
 	cs := ix.chunks.Load()
@@ -141,6 +150,7 @@ func (a *App) initPolicies() error {
 		return err
 	}
 	a.pol = &policyStore{}
+	a.onErase = append(a.onErase, a.pol.answers.clear)
 	if err := a.reloadPolicies(); err != nil {
 		return err
 	}

@@ -158,6 +158,9 @@ func (a *App) erase(r *store.DataRequest) error {
 	if err := a.endUserSessions(r.UserID, [32]byte{}); err != nil {
 		a.log.Error("end sessions after erasure", "err", err)
 	}
+	for _, forget := range a.onErase {
+		forget(r.UserID)
+	}
 	a.log.Info("account erased", "request", erased.Request.ID)
 	// The notices queued above went with the account; this last mail is
 	// addressed by the email captured before the erasure (GDPR art. 19).

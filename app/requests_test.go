@@ -367,8 +367,13 @@ func TestErasureFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.user(t, "dpo@example.org", store.RoleDPO)
+	e.agreeAll(t, u)
 	c := e.client(t)
 	c.login("gone@example.org")
+	c.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
+	if e.app.latestOf(u.ID, "") == nil || e.app.pol.answers.get(u.ID) == nil {
+		t.Fatalf("the choices and answers are not in memory before the erasure")
+	}
 	r := fileRequest(t, e, c, url.Values{"type": {"delete"}, "comments": {marker}})
 	s := e.client(t)
 	s.login("dpo@example.org")
@@ -380,6 +385,9 @@ func TestErasureFlow(t *testing.T) {
 	}
 	if _, err := e.db.User(u.ID); err == nil {
 		t.Errorf("the account still exists")
+	}
+	if e.app.latestOf(u.ID, "") != nil || e.app.pol.answers.get(u.ID) != nil {
+		t.Errorf("the erased user's cookie choice or policy answers are still in memory")
 	}
 	c.get("/profile").want(t, http.StatusSeeOther) // the old session no longer works
 	c.get("/login")

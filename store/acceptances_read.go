@@ -136,12 +136,7 @@ func eachUserAcceptance(tx *bolt.Tx, userID uint64, fn func(a *Acceptance) error
 func eraseAcceptances(tx *bolt.Tx, userID uint64) (string, error) {
 	idx := tx.Bucket(bAcceptancesByUser)
 	b := tx.Bucket(bAcceptances)
-	prefix := itob(userID)
-	var keys [][]byte
-	c := idx.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		keys = append(keys, append([]byte(nil), k...))
-	}
+	keys := prefixKeys(idx, itob(userID))
 	for _, k := range keys {
 		if err := b.Delete(k[8:]); err != nil {
 			return "", err

@@ -151,12 +151,7 @@ func init() {
 func eraseAudit(tx *bolt.Tx, userID uint64) (string, error) {
 	b := tx.Bucket(bAudit)
 	idx := tx.Bucket(bAuditByUser)
-	prefix := itob(userID)
-	var keys [][]byte
-	c := idx.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		keys = append(keys, append([]byte(nil), k...))
-	}
+	keys := prefixKeys(idx, itob(userID))
 	for _, k := range keys {
 		var e AuditEvent
 		if err := getJSON(b, k[8:], &e); err != nil {

@@ -119,15 +119,6 @@ func swapPair(k []byte) []byte {
 	return append(out, k[16:]...)
 }
 
-// prefixKeys copies the keys of b starting with prefix.
-func prefixKeys(b *bolt.Bucket, prefix []byte) (keys [][]byte) {
-	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		keys = append(keys, append([]byte(nil), k...))
-	}
-	return keys
-}
-
 // CreateCourse stores a new course; its code is unique, case-insensitively.
 func (db *DB) CreateCourse(c *Course, actorID uint64) error {
 	return db.update(func(tx *bolt.Tx) error {

@@ -104,41 +104,10 @@ func init() {
 	registerBuckets(BucketInfo{Name: string(bOutbox), Class: Personal,
 		Holds: "mail not yet delivered: address, subject, text (deleted once delivered)",
 		Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
-			match := outboxMatcher(tx, userID)
-			return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
-				var m OutMail
-				if err := json.Unmarshal(v, &m); err != nil {
-					return err
-				}
-				if match(&m) {
-					return emit(&m)
-				}
-				return nil
-			})
+			return emitMatching(tx.Bucket(bOutbox), outboxMatcher(tx, userID), emit)
 		},
 		Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-			match := outboxMatcher(tx, userID)
-			b := tx.Bucket(bOutbox)
-			var del [][]byte
-			err := b.ForEach(func(k, v []byte) error {
-				var m OutMail
-				if err := json.Unmarshal(v, &m); err != nil {
-					return err
-				}
-				if match(&m) {
-					del = append(del, append([]byte(nil), k...))
-				}
-				return nil
-			})
-			if err != nil {
-				return "", err
-			}
-			for _, k := range del {
-				if err := b.Delete(k); err != nil {
-					return "", err
-				}
-			}
-			return "", nil
+			return "", deleteMatching(tx.Bucket(bOutbox), outboxMatcher(tx, userID))
 		}})
 }
 

@@ -132,38 +132,9 @@ func init() {
 	registerBuckets(BucketInfo{Name: string(bPasswordResets), Class: Personal,
 		Holds: "password reset links: hashed token, account, when asked, used or not",
 		Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
-			return tx.Bucket(bPasswordResets).ForEach(func(_, v []byte) error {
-				var r PasswordReset
-				if err := json.Unmarshal(v, &r); err != nil {
-					return err
-				}
-				if r.UserID == userID {
-					return emit(&r)
-				}
-				return nil
-			})
+			return emitMatching(tx.Bucket(bPasswordResets), func(r *PasswordReset) bool { return r.UserID == userID }, emit)
 		},
 		Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-			b := tx.Bucket(bPasswordResets)
-			var del [][]byte
-			err := b.ForEach(func(k, v []byte) error {
-				var r PasswordReset
-				if err := json.Unmarshal(v, &r); err != nil {
-					return err
-				}
-				if r.UserID == userID {
-					del = append(del, append([]byte(nil), k...))
-				}
-				return nil
-			})
-			if err != nil {
-				return "", err
-			}
-			for _, k := range del {
-				if err := b.Delete(k); err != nil {
-					return "", err
-				}
-			}
-			return "", nil
+			return "", deleteMatching(tx.Bucket(bPasswordResets), func(r *PasswordReset) bool { return r.UserID == userID })
 		}})
 }

@@ -379,13 +379,8 @@ func eraseUser(tx *bolt.Tx, userID uint64) (string, error) {
 		return "", err
 	}
 	b := tx.Bucket(bUsers)
-	var minors []uint64
-	prefix := itob(userID)
-	c := tx.Bucket(bUsersByGuardian).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		minors = append(minors, btoi(k[8:]))
-	}
-	for _, id := range minors {
+	for _, k := range prefixKeys(tx.Bucket(bUsersByGuardian), itob(userID)) {
+		id := btoi(k[8:])
 		m, err := userTx(tx, id)
 		if err != nil {
 			return "", err

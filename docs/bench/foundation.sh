@@ -44,6 +44,14 @@ bench() { # bench NAME DURATION
     --data-urlencode email=learner50000@bench.test --data-urlencode "password=bench password 1" "$base/login")
   session=$(awk '$6 == "accord_session" {print $7}' $jar)
   [ "$code" = 303 ] && [ -n "$session" ] || { echo "sign-in failed: $code"; exit 1; }
+  # Agree to the compulsory policies, as a learner does at first sign-in.
+  consent=$(curl -s -b $jar "$base/consent")
+  token=$(echo "$consent" | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p')
+  args=(--data-urlencode "_csrf=$token")
+  for v in $(echo "$consent" | grep -o 'name="v[0-9]*"' | sort -u | sed 's/name="\(v[0-9]*\)"/\1/'); do args+=(--data-urlencode "$v=accept"); done
+  curl -s -b $jar -o /dev/null "${args[@]}" "$base/consent"
+  code=$(curl -s -o /dev/null -w "%{http_code}" -H "Cookie: accord_session=$session" "$base/profile")
+  [ "$code" = 200 ] || { echo "GET /profile: $code, want 200 (consent gate?)"; exit 1; }
   curl -s -o /dev/null -w "one GET /profile: %{http_code} in %{time_total} s\n" -H "Cookie: accord_session=$session" "$base/profile"
   wrk -t2 -c64 -d3s "$base/healthz" >/dev/null # warm-up
   echo; echo "== $1: wrk -t2 -c64 -d$2 --latency $base/healthz"
