@@ -257,11 +257,13 @@ func wantLang(t *testing.T, b *browser, lang string) {
 	}
 }
 
-// wantNoSideScroll fails when the page is wider than the window.
+// wantNoSideScroll fails when the page is wider than the window. (On a
+// phone, window.innerWidth grows with a too-wide page as Chromium zooms
+// out; the root's clientWidth stays the width of the layout viewport.)
 func wantNoSideScroll(t *testing.T, b *browser, path string) {
 	t.Helper()
 	page := eval[int](b, `document.documentElement.scrollWidth`)
-	window := eval[int](b, `window.innerWidth`)
+	window := eval[int](b, `document.documentElement.clientWidth`)
 	if page > window {
 		t.Errorf("%s: page is %d px wide in a %d px window", path, page, window)
 	}
