@@ -95,7 +95,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		flashes:  newFlashStore(db.Now),
 		stop:     make(chan struct{}),
 	}
-	if err := db.SeedSettings(cfg.Lang); err != nil {
+	if err := db.SeedSettings(store.DefaultSettings(cfg.Lang)); err != nil {
 		return nil, err
 	}
 	if err := db.SeedDefaultProcessing(); err != nil {

@@ -46,6 +46,12 @@ func newEnvWith(t testing.TB, set func(*Config)) *testEnv {
 		e.t = tt
 	}
 	db.Now = e.clock
+	// As after the setup link: the DPO's contact is published.
+	s := store.DefaultSettings("en")
+	s.DPOName, s.DPOEmail = "Claire Martin", "dpo@example.org"
+	if err := db.SeedSettings(s); err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
 		Addr: ":0", BaseURL: "http://localhost:8080", Lang: "en",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

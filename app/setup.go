@@ -91,6 +91,17 @@ func (a *App) postSetup(c *fiber.Ctx) error {
 	if err := a.signIn(c, u); err != nil {
 		return err
 	}
+	// Until someone else is named, the first administrator is the contact
+	// for data protection (GDPR art. 37(7) wants one published).
+	if s := a.Settings(); s.DPOEmail == "" {
+		s.DPOName, s.DPOEmail = u.Name(), u.Email
+		if err := a.db.SaveSettings(s, u.ID); err != nil {
+			return err
+		}
+		if err := a.reloadSettings(); err != nil {
+			return err
+		}
+	}
 	a.flash(c, "ok", "auth.setup.done")
 	return a.redirect(c, "/admin")
 }

@@ -47,8 +47,10 @@ func DefaultSettings(lang string) Settings {
 		SiteName:                "Accord",
 		DefaultLang:             lang,
 		SignupOpen:              true,
-		DPOName:                 "Data Protection Officer",
-		DPOEmail:                "dpo@example.org", // a placeholder the administrator replaces
+		// The DPO's contact is set with the first administrator (setup) and
+		// in the settings; no placeholder is ever published.
+		DPOName:                 "",
+		DPOEmail:                "",
 		SessionIdleMinutes:      120,
 		SessionAbsoluteHours:    24,
 		LoginFailuresPerAccount: 5,
@@ -90,12 +92,12 @@ func (db *DB) SaveSettings(s Settings, actorID uint64) error {
 	})
 }
 
-// SeedSettings stores the defaults for lang unless settings exist.
-func (db *DB) SeedSettings(lang string) error {
+// SeedSettings stores s unless settings exist (first start).
+func (db *DB) SeedSettings(s Settings) error {
 	return db.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bSettings).Get(settingsKey) != nil {
 			return nil
 		}
-		return putJSON(tx.Bucket(bSettings), settingsKey, DefaultSettings(lang))
+		return putJSON(tx.Bucket(bSettings), settingsKey, s)
 	})
 }

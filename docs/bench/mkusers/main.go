@@ -34,7 +34,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.SeedSettings("en"); err != nil {
+	if err := db.SeedSettings(store.DefaultSettings("en")); err != nil {
 		log.Fatal(err)
 	}
 	hash, err := app.HashPassword("bench password 1") // once: the same hash for everyone
