@@ -15,6 +15,13 @@ import (
 // used, unknown and voided tokens answer 410 and /setup 404 afterwards.
 func TestSetupLink(t *testing.T) {
 	e := newEnv(t)
+	fresh := e.app.Settings() // a new site names no DPO yet
+	fresh.DPOName, fresh.DPOEmail = "", ""
+	e.db.SaveSettings(fresh, 0)
+	e.app.reloadSettings()
+	if e.client(t).get("/").has("dpo-contact") {
+		t.Errorf("an empty DPO contact is published")
+	}
 	old, _ := e.app.IssueSetupLink()
 	link, err := e.app.IssueSetupLink()
 	if err != nil || !strings.HasPrefix(link, "http://localhost:8080/setup?token=") {
@@ -34,6 +41,9 @@ func TestSetupLink(t *testing.T) {
 		t.Errorf("after setup: got Location %q, want /admin", loc)
 	}
 	c.get("/admin").want(t, http.StatusOK)
+	if s := e.app.Settings(); s.DPOName != "Root Admin" || s.DPOEmail != "root@example.org" {
+		t.Errorf("DPO contact after setup: got %q %q, want the first administrator's", s.DPOName, s.DPOEmail)
+	}
 	c.get("/setup?token="+token).want(t, http.StatusGone)
 	c.post("/setup", form).want(t, http.StatusGone)
 	c.get("/setup?token=nope").want(t, http.StatusNotFound)
