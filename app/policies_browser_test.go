@@ -246,6 +246,10 @@ func TestBrowserAdminEditsPolicy(t *testing.T) {
 	if !b.has("A brand new sentence.") {
 		t.Errorf("after save: the edit page lost the new sentence")
 	}
+	// The French text, untouched in its textarea, is the same text.
+	if saved := e.app.pol.state.Load().version[draft.ID]; saved.Texts["fr"].Hash != old.Texts["fr"].Hash || strings.Contains(saved.Texts["en"].Content, "\r") {
+		t.Errorf("after save: the untouched French text changed (hash %s, was %s)", saved.Texts["fr"].Hash, old.Texts["fr"].Hash)
+	}
 
 	// Activate: the confirm dialog is accepted.
 	b.visit(fmt.Sprintf("/admin/policies/%d", site.ID))
@@ -463,7 +467,7 @@ func TestBrowserPolicyScreens(t *testing.T) {
 		v.Revision = "2.0"
 		for _, l := range store.PolicyLangs {
 			t := v.Texts[l]
-			t.Content = strings.Replace(t.Content, "\n\n", "\n\nA brand new sentence here. ", 1) + "\n\nOne more paragraph at the end.\n"
+			t.Content = strings.Replace(t.Content, "\n\n", "\n\nA brand new sentence here.\n\n", 1) + "\n\nOne more paragraph at the end.\n"
 			v.Texts[l] = t
 		}
 	}); err != nil {
@@ -473,6 +477,13 @@ func TestBrowserPolicyScreens(t *testing.T) {
 		t.Fatal(err)
 	}
 	cookies := seeded(t, e, "cookies")
+	// Answer the cookie banner (once per account), so that it does not top every shot.
+	noBanner := func() {
+		t.Helper()
+		b.visit("/policies")
+		b.click(`#cookie-banner button[value="refuse_all"]`)
+		b.waitUntil(`!document.querySelector('#cookie-banner button[value="refuse_all"]')`)
+	}
 	sizes := []string{"desktop", "phone"}
 	each := func(pages [][2]string) {
 		t.Helper()
@@ -500,10 +511,12 @@ func TestBrowserPolicyScreens(t *testing.T) {
 	}
 	b.login("nina@example.org")
 	b.submit(`#consent-form .actions button`) // past the own-page policy: Accept
+	noBanner()
 	each([][2]string{{"consent", "/consent"}})
 	b.logout()
 
 	b.login("ada@example.org")
+	noBanner()
 	each([][2]string{
 		{"policies", "/policies"},
 		{"cookie-policy", fmt.Sprintf("/policies/%d", cookies.ID)},
