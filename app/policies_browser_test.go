@@ -387,6 +387,9 @@ func TestBrowserAcceptOnBehalf(t *testing.T) {
 	if !b.has("Paper form of 2 May") {
 		t.Errorf("report: the remark is not shown")
 	}
+	if got := eval[string](b, `document.querySelector("#f-behalf-version").value`); got != fmt.Sprint(news.ID) {
+		t.Errorf("report: got version %s chosen for the next acceptance, want the one filtered, %d", got, news.ID)
+	}
 	b.screenshot("on-behalf-done")
 	b.logout()
 
