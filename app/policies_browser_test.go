@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -452,7 +453,8 @@ func TestBrowserKeyboardConsent(t *testing.T) {
 }
 
 // Ensure that the policy pages fit a phone (no sideways scrolling) and a
-// desktop in both languages, and save their screenshots to look at.
+// desktop in both languages, and save their screenshots to look at when
+// $ACCORD_SCREENSHOTS names a directory.
 func TestBrowserPolicyScreens(t *testing.T) {
 	b := newBrowser(t)
 	e := b.env
@@ -488,6 +490,9 @@ func TestBrowserPolicyScreens(t *testing.T) {
 		b.waitUntil(`!document.querySelector('#cookie-banner button[value="refuse_all"]')`)
 	}
 	sizes := []string{"desktop", "phone"}
+	// Full-page shots of long policies are slow: saved when someone will
+	// look at them ($ACCORD_SCREENSHOTS); the layout checks always run.
+	shots := os.Getenv("ACCORD_SCREENSHOTS") != ""
 	each := func(pages [][2]string) {
 		t.Helper()
 		for _, lang := range []string{"en", "fr"} {
@@ -506,7 +511,9 @@ func TestBrowserPolicyScreens(t *testing.T) {
 					if size == "phone" {
 						wantNoSideScroll(t, b, p[1])
 					}
-					b.screenshot(lang + "-" + size + "-" + p[0])
+					if shots {
+						b.screenshot(lang + "-" + size + "-" + p[0])
+					}
 				}
 			}
 		}
