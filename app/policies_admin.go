@@ -39,6 +39,9 @@ func (in *versionForm) apply(v *store.PolicyVersion, full bool) {
 	}
 }
 
+// lf turns the CRLF line ends a browser sends from a textarea into LF.
+func lf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
 func versionValues(v *store.PolicyVersion) *Form {
 	f := &Form{Values: map[string][]string{
 		"revision": {v.Revision}, "type": {string(v.Type)}, "audience": {string(v.Audience)}, "style": {string(v.Style)},
@@ -193,6 +196,10 @@ func (a *App) postVersion(c *fiber.Ctx) error {
 	}
 	var in versionForm
 	f := a.bind(c, &in)
+	// The texts as sent, not trimmed, with LF line ends: a text saved
+	// untouched keeps its hash, so nobody is shown a change that is none.
+	in.SummaryEN, in.SummaryFR = lf(c.FormValue("summary_en")), lf(c.FormValue("summary_fr"))
+	in.ContentEN, in.ContentFR = lf(c.FormValue("content_en")), lf(c.FormValue("content_fr"))
 	minor := in.Minor == "on"
 	if v.Status == store.StatusActive && !minor {
 		f.fail("minor", a.translator(c).T("admin.policies.minor_needed"))

@@ -258,3 +258,36 @@ func TestWordDiff(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Ensure that a text saved from the browser's textarea (CRLF line ends)
+// is stored with LF: saved untouched, it keeps the hash of the text it
+// came from, so nobody is shown a change that is not one.
+func TestVersionFormLineEnds(t *testing.T) {
+	e := newEnv(t)
+	admin := e.user(t, "root@example.org", store.RoleAdmin)
+	site := e.app.pol.state.Load().entries[0]
+	draft, err := e.db.NewDraft(site.ID, admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.reloadPolicies(); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(t)
+	c.login("root@example.org")
+	vals := url.Values(versionValues(draft).Values)
+	for _, k := range []string{"summary_en", "content_en", "summary_fr", "content_fr"} {
+		vals.Set(k, strings.ReplaceAll(vals.Get(k), "\n", "\r\n"))
+	}
+	c.post("/admin/versions/"+strconv.FormatUint(draft.ID, 10), vals).want(t, http.StatusSeeOther)
+	got, err := e.db.PolicyVersion(draft.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := site.Active()
+	for _, l := range store.PolicyLangs {
+		if strings.Contains(got.Texts[l].Content, "\r") || got.Texts[l].Hash != old.Texts[l].Hash {
+			t.Errorf("%s: got a text with CR or hash %s, want the hash %s of the untouched text", l, got.Texts[l].Hash, old.Texts[l].Hash)
+		}
+	}
+}
