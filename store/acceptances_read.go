@@ -180,7 +180,7 @@ func eraseAcceptances(tx *bolt.Tx, userID uint64) (string, error) {
 	if len(keys) == 0 && len(acted) == 0 {
 		return "", nil
 	}
-	return fmt.Sprintf("%d policy agreement events deleted, only their number kept; %d answers given for other people kept for them, without the actor's account", len(keys), len(acted)), nil
+	return fmt.Sprintf("policy agreement events deleted: %d (only their number is kept); answers given for other people, kept for them without the actor's account: %d", len(keys), len(acted)), nil
 }
 
 // AnswerRef is one answer as the index holds it: the event but its ids.

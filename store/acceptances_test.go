@@ -119,7 +119,7 @@ func TestEraseAcceptances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(kept, "1 policy agreement events deleted") {
+	if !strings.Contains(kept, "policy agreement events deleted: 1 ") {
 		t.Errorf("erasure report: got %q", kept)
 	}
 	if evs, _ := db.UserAcceptances(g.ID); len(evs) != 0 {

@@ -174,5 +174,5 @@ func eraseAudit(tx *bolt.Tx, userID uint64) (string, error) {
 	if len(keys) == 0 {
 		return "", nil
 	}
-	return fmt.Sprintf("%d audit events, made anonymous (no account, no detail): the organisation must be able to show what happened (GDPR art. 5(2), 32)", len(keys)), nil
+	return fmt.Sprintf("audit events made anonymous (no account, no detail): %d; the organisation must be able to show what happened (GDPR art. 5(2), 32)", len(keys)), nil
 }

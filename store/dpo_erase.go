@@ -124,7 +124,7 @@ func eraseDPOMessages(tx *bolt.Tx, userID uint64) (string, error) {
 	if len(anon) == 0 {
 		return "", nil
 	}
-	return fmt.Sprintf("%d replies written as staff in other people's threads, kept without the author: they belong to those people's records", len(anon)), nil
+	return fmt.Sprintf("replies written as staff in other people's threads, kept without the author: %d; they belong to those people's records", len(anon)), nil
 }
 
 func deleteDPOStatusKeys(tx *bolt.Tx, id uint64) error {

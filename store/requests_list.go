@@ -182,7 +182,7 @@ func eraseRequests(tx *bolt.Tx, userID uint64) (string, error) {
 	if len(own) == 0 {
 		return "", nil
 	}
-	return fmt.Sprintf("%d data requests, as anonymous records (number, type, dates, outcome): proof that the requests were answered (GDPR art. 5(2), 12)", len(own)), nil
+	return fmt.Sprintf("data requests kept as anonymous records (number, type, dates, outcome): %d; proof that the requests were answered (GDPR art. 5(2), 12)", len(own)), nil
 }
 
 // RequestPeople names the people the requests are about, in one read:
