@@ -44,9 +44,9 @@ func DefaultSettings(lang string) Settings {
 		lang = "en"
 	}
 	return Settings{
-		SiteName:                "Accord",
-		DefaultLang:             lang,
-		SignupOpen:              true,
+		SiteName:    "Accord",
+		DefaultLang: lang,
+		SignupOpen:  true,
 		// The DPO's contact is set with the first administrator (setup) and
 		// in the settings; no placeholder is ever published.
 		DPOName:                 "",
