@@ -68,13 +68,7 @@ func allZero(b []byte) bool {
 func lastStatus(tx *bolt.Tx, userID, versionID uint64) AcceptStatus {
 	prefix := itob(userID)
 	c := tx.Bucket(bAcceptancesByUser).Cursor()
-	k, v := c.Seek(itob(userID + 1))
-	if k == nil {
-		k, v = c.Last()
-	} else {
-		k, v = c.Prev()
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+	for k, v := seekLast(c, userID); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 		if len(v) >= 9 && btoi(v[:8]) == versionID {
 			return byteStatus[v[8]&3]
 		}

@@ -120,14 +120,7 @@ func eachAudit(tx *bolt.Tx, userID uint64, fn func(e *AuditEvent) error) error {
 	}
 	prefix := itob(userID)
 	c := tx.Bucket(bAuditByUser).Cursor()
-	// Seek past the last key with this prefix, then walk back.
-	k, _ := c.Seek(itob(userID + 1))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+	for k, _ := seekLast(c, userID); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
 		if err := visit(b.Get(k[8:])); err != nil {
 			return err
 		}

@@ -8,24 +8,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// testDB opens a real database in a temp dir with a clock tests move.
-func testDB(t testing.TB) (*DB, *time.Time) {
-	t.Helper()
-	db, err := Open(t.TempDir(), Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
-	db.Now = func() time.Time { return now }
-	t.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			t.Errorf("check: %v", err)
-		}
-		db.Close()
-	})
-	return db, &now
-}
-
 func testCourse(t testing.TB, db *DB, code string) *Course {
 	t.Helper()
 	c := &Course{Code: code, TitleEN: code + " EN", TitleFR: code + " FR"}
@@ -51,7 +33,7 @@ func keyCount(t testing.TB, db *DB, bucket []byte) int {
 // buckets and their indexes) and leaves other courses alone, in one audited
 // transaction.
 func TestDeleteCourseDestroysData(t *testing.T) {
-	db, _ := testDB(t)
+	db, _ := openClockTest(t)
 	ann := testUser(t, db, "ann@example.org", RoleLearner)
 	bob := testUser(t, db, "bob@example.org", RoleLearner)
 	gone, kept := testCourse(t, db, "GONE"), testCourse(t, db, "KEPT")
@@ -107,7 +89,7 @@ func TestDeleteCourseDestroysData(t *testing.T) {
 // Ensure that course codes are unique case-insensitively and that enrolling
 // twice is refused while the first enrolment is active.
 func TestCourseCodeAndEnrol(t *testing.T) {
-	db, now := testDB(t)
+	db, now := openClockTest(t)
 	ann := testUser(t, db, "ann@example.org", RoleLearner)
 	c := testCourse(t, db, "GO101")
 	if err := db.CreateCourse(&Course{Code: "go101 "}, 0); !errors.Is(err, ErrCodeTaken) {
@@ -149,7 +131,7 @@ func TestCourseCodeAndEnrol(t *testing.T) {
 // Ensure that one user's progress is a prefix scan that sees no other
 // user's rows, even with neighbouring ids.
 func TestProgressPrefixScan(t *testing.T) {
-	db, _ := testDB(t)
+	db, _ := openClockTest(t)
 	var users []*User
 	for _, e := range []string{"a@x.org", "b@x.org", "c@x.org"} {
 		users = append(users, testUser(t, db, e, RoleLearner))
@@ -176,7 +158,7 @@ func TestProgressPrefixScan(t *testing.T) {
 // Ensure that the export holds a user's enrolments and progress, and that
 // erasure removes them with their indexes and nothing of another user.
 func TestCoursesRecordsErase(t *testing.T) {
-	db, _ := testDB(t)
+	db, _ := openClockTest(t)
 	ann := testUser(t, db, "ann@example.org", RoleLearner)
 	bob := testUser(t, db, "bob@example.org", RoleLearner)
 	c := testCourse(t, db, "C")
@@ -277,7 +259,7 @@ func TestSweepRetention(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db, now := testDB(t)
+			db, now := openClockTest(t)
 			u := testUser(t, db, "u@example.org", tt.role)
 			c := testCourse(t, db, "C")
 			if tt.setup != nil {
@@ -306,7 +288,7 @@ func TestSweepRetention(t *testing.T) {
 // Ensure that enrolling clears a flag and that staff lose theirs at the
 // next sweep.
 func TestRetentionFlagCleared(t *testing.T) {
-	db, now := testDB(t)
+	db, now := openClockTest(t)
 	ann := testUser(t, db, "ann@example.org", RoleLearner)
 	bob := testUser(t, db, "bob@example.org", RoleLearner)
 	c := testCourse(t, db, "C")
@@ -332,7 +314,7 @@ func TestRetentionFlagCleared(t *testing.T) {
 // BenchmarkProgressScan measures one user's progress prefix scan among
 // other users' rows (the export's access path).
 func BenchmarkProgressScan(b *testing.B) {
-	db, _ := testDB(b)
+	db, _ := openClockTest(b)
 	c := testCourse(b, db, "C")
 	var target *User
 	for i := 0; i < 10; i++ {
@@ -356,7 +338,7 @@ func BenchmarkProgressScan(b *testing.B) {
 // BenchmarkAddProgressRows measures writing 1,000 progress records for one
 // user in one transaction (the helper export benchmarks use for data).
 func BenchmarkAddProgressRows(b *testing.B) {
-	db, _ := testDB(b)
+	db, _ := openClockTest(b)
 	c := testCourse(b, db, "C")
 	u := testUser(b, db, "u@x.org", RoleLearner)
 	if err := db.Enrol(u.ID, c.ID, 0); err != nil {

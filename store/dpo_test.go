@@ -9,23 +9,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func openDPOTest(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(t.TempDir(), Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
-	db.Now = func() time.Time { return now }
-	t.Cleanup(func() {
-		if err := db.Check(); err != nil {
-			t.Errorf("check: %v", err)
-		}
-		db.Close()
-	})
-	return db
-}
-
 // Ensure that every status moves as the rules say: a learner's message
 // (re)opens, a staff reply answers, only open or answered threads close.
 func TestNextDPOStatus(t *testing.T) {
@@ -66,7 +49,7 @@ func dpoTestUser(t *testing.T, db *DB, email string, role Role) *User {
 // notifications, and that erasure removes them but keeps (without author)
 // what a staff member wrote in someone else's thread.
 func TestDPORecordsAndErase(t *testing.T) {
-	db := openDPOTest(t)
+	db := openTest(t)
 	ann := dpoTestUser(t, db, "ann@example.org", RoleLearner)
 	off := dpoTestUser(t, db, "dpo@example.org", RoleDPO)
 	th, err := db.CreateDPOThread(ann.ID, "Subject", "Question")
@@ -131,7 +114,7 @@ func TestDPORecordsAndErase(t *testing.T) {
 // Ensure that a reset link works once, not after an hour, and that using it
 // spends the user's other links.
 func TestPasswordReset(t *testing.T) {
-	db := openDPOTest(t)
+	db := openTest(t)
 	ann := dpoTestUser(t, db, "ann@example.org", RoleLearner)
 	a, _ := db.IssuePasswordReset(ann.ID)
 	b, _ := db.IssuePasswordReset(ann.ID)
@@ -158,7 +141,7 @@ func TestPasswordReset(t *testing.T) {
 // Ensure that the inbox filters follow every status change, newest first,
 // with totals and pages.
 func TestListDPOThreads(t *testing.T) {
-	db := openDPOTest(t)
+	db := openTest(t)
 	ann := dpoTestUser(t, db, "ann@example.org", RoleLearner)
 	var ids []uint64
 	for i := 0; i < 4; i++ {

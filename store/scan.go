@@ -62,3 +62,18 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 	}
 	return nil
 }
+
+// seekLast puts c on the last key that starts with BE(id), the newest of
+// an owner's entries in a `BE(owner) …` index, and returns it (nil when
+// there is none). Walk on with c.Prev while the prefix holds.
+func seekLast(c *bolt.Cursor, id uint64) (k, v []byte) {
+	if k, v = c.Seek(itob(id + 1)); k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	if k != nil && !bytes.HasPrefix(k, itob(id)) {
+		return nil, nil
+	}
+	return k, v
+}
