@@ -104,13 +104,7 @@ func eachUserAcceptance(tx *bolt.Tx, userID uint64, fn func(a *Acceptance) error
 	prefix := itob(userID)
 	b := tx.Bucket(bAcceptances)
 	c := tx.Bucket(bAcceptancesByUser).Cursor()
-	k, _ := c.Seek(itob(userID + 1))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+	for k, _ := seekLast(c, userID); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
 		var a Acceptance
 		if err := getJSON(b, k[8:], &a); err != nil {
 			return err

@@ -78,11 +78,7 @@ func eachNotification(tx *bolt.Tx, userID uint64, newest bool, fn func(n *Notifi
 	c := tx.Bucket(bNotificationsByUser).Cursor()
 	var k []byte
 	if newest {
-		if k, _ = c.Seek(itob(userID + 1)); k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
+		k, _ = seekLast(c, userID)
 	} else {
 		k, _ = c.Seek(prefix)
 	}
