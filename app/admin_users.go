@@ -230,7 +230,13 @@ func (a *App) postUserGuardian(c *fiber.Ctx) error {
 		}
 		gid = g.ID
 	}
-	u, err := a.changeUser(c, store.ActGuardianChanged, email, func(u *store.User) error {
+	// The audit line names the guardian by account number, not by email:
+	// an email would outlive the guardian's erasure in the minor's events.
+	detail := ""
+	if gid != 0 {
+		detail = "guardian #" + strconv.FormatUint(gid, 10)
+	}
+	u, err := a.changeUser(c, store.ActGuardianChanged, detail, func(u *store.User) error {
 		u.GuardianID = gid
 		return nil
 	})

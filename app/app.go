@@ -58,7 +58,9 @@ type App struct {
 	// auditActions are the audited actions, for the audit log's filter.
 	auditActions []string
 	proxies      []netip.Prefix // whose X-Forwarded-For is believed
-	origin       string         // scheme://host of the base URL
+	// compactPending: an erasure's bytes are still in the file.
+	compactPending atomic.Bool
+	origin         string // scheme://host of the base URL
 
 	chrome     []func(*fiber.Ctx, *Page)              // fill Page.Chrome (banner, counts)
 	dashboard  []func(*fiber.Ctx) ([]dashCard, error) // staff dashboard tiles

@@ -46,6 +46,25 @@ func (a *App) consentGate(c *fiber.Ctx) error {
 
 // isMinor reports whether u is a minor with a guardian: the guardian
 // answers for them (GDPR art. 8, loi 78-17 art. 45).
+// guards reports whether g may act for m: m is linked to g and still
+// under the age of digital consent. A guardian's rights end when the link
+// is removed or the minor comes of age (GDPR art. 8).
+func (a *App) guards(g, m *store.User) bool {
+	return g != nil && m.GuardianID == g.ID && a.isMinor(m)
+}
+
+// minorsOf lists the minors g may act for.
+func (a *App) minorsOf(g *store.User) ([]store.User, error) {
+	all, err := a.db.Minors(g.ID)
+	var out []store.User
+	for _, m := range all {
+		if a.guards(g, &m) {
+			out = append(out, m)
+		}
+	}
+	return out, err
+}
+
 func (a *App) isMinor(u *store.User) bool {
 	if u.GuardianID == 0 {
 		return false

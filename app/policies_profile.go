@@ -73,7 +73,7 @@ func (a *App) getMyPolicies(c *fiber.Ctx) error {
 func (a *App) minorOf(c *fiber.Ctx) (*store.User, error) {
 	id, _ := strconv.ParseUint(c.Params("userID"), 10, 64)
 	m, err := a.db.User(id)
-	if err != nil || m.GuardianID == 0 || m.GuardianID != currentUser(c).ID {
+	if err != nil || !a.guards(currentUser(c), m) {
 		return nil, fiber.ErrNotFound
 	}
 	return m, nil
@@ -99,13 +99,18 @@ func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *
 	if !self {
 		p.Title = p.T("agreements.minor.title", "Name", subject.Name())
 	}
-	p.Data = map[string]any{"Rows": rows, "Base": base, "Subject": subject, "Self": self}
+	// A minor sees their agreements; their guardian answers (GDPR art. 8).
+	canAnswer := !(self && a.isMinor(subject))
+	p.Data = map[string]any{"Rows": rows, "Base": base, "Subject": subject, "Self": self, "CanAnswer": canAnswer}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/agreements", "policies/_agreements", p)
 }
 
 // postMyAnswer accepts or declines a version from the profile.
 func (a *App) postMyAnswer(c *fiber.Ctx) error {
 	u := currentUser(c)
+	if a.isMinor(u) { // the guardian answers for a minor (GDPR art. 8)
+		return fiber.ErrForbidden
+	}
 	return a.answerFor(c, u, "/profile/policies", store.ActorSelf)
 }
 

@@ -29,7 +29,7 @@ func (a *App) getProfile(c *fiber.Ctx) error {
 func (a *App) showProfile(c *fiber.Ctx, f, pw *Form) error {
 	p := a.page(c, "profile.title")
 	p.Form = f
-	minors, err := a.db.Minors(currentUser(c).ID)
+	minors, err := a.minorsOf(currentUser(c))
 	if err != nil {
 		return err
 	}

@@ -55,9 +55,17 @@ func (a *App) row(p *Page, r store.DataRequest, base, person string) reqRow {
 		CanGet: me != nil && r.Status == store.StatusDownloadReady && !r.Expired(now) && a.mayDownload(me, &r)}
 }
 
-// mayDownload: only the person, or the guardian who filed it (DESIGN.md).
+// mayDownload: only the person, or the guardian who filed it while they
+// still guard that minor (DESIGN.md).
 func (a *App) mayDownload(me *store.User, r *store.DataRequest) bool {
-	return r.UserID == me.ID || (r.FiledBy == store.FiledByGuardian && r.FiledByID == me.ID)
+	if r.UserID == me.ID {
+		return true
+	}
+	if r.FiledBy != store.FiledByGuardian || r.FiledByID != me.ID {
+		return false
+	}
+	m, err := a.db.User(r.UserID)
+	return err == nil && a.guards(me, m)
 }
 
 // ownRequest is the :id request if the signed-in user may see it as a
@@ -85,7 +93,7 @@ func (a *App) getRequests(c *fiber.Ctx) error {
 
 func (a *App) showRequests(c *fiber.Ctx, f *Form) error {
 	me := currentUser(c)
-	minors, err := a.db.Minors(me.ID)
+	minors, err := a.minorsOf(me)
 	if err != nil {
 		return err
 	}
@@ -120,7 +128,7 @@ func (a *App) postRequest(c *fiber.Ctx) error {
 	subject, filer := me, store.FiledBySelf
 	if in.User != "" && store.NormEmail(in.User) != store.NormEmail(me.Email) && f.Err("user") == "" {
 		m, err := a.db.UserByEmail(in.User)
-		if err != nil || m.GuardianID != me.ID {
+		if err != nil || !a.guards(me, m) {
 			f.fail("user", tr.T("requests.not_your_minor"))
 		} else {
 			subject, filer = m, store.FiledByGuardian

@@ -35,6 +35,7 @@ func (a *App) initRequests() error {
 	a.jobDefs = append(a.jobDefs,
 		job{every: 5 * time.Second, run: a.runJobs},
 		job{every: time.Minute, run: a.expireExports},
+		job{every: time.Minute, run: a.compactIfPending},
 	)
 	a.dashboard = append(a.dashboard, a.requestsTile)
 	a.demoSteps = append(a.demoSteps, a.demoRequests)
@@ -167,11 +168,22 @@ func (a *App) erase(r *store.DataRequest) error {
 	if err := a.mailTo(erased.Email, erased.Lang, "notice.erased.subject", "notice.erased.body", "ID", erased.Request.ID); err != nil {
 		a.log.Error("last mail after erasure", "request", r.ID, "err", err)
 	}
-	if err := a.db.Compact(); err != nil {
-		// The erasure stands; the next erasure (or a restart) compacts again.
-		a.log.Error("compact after erasure", "request", r.ID, "err", err)
-	}
+	a.compactPending.Store(true)
+	a.compactIfPending()
 	return nil
+}
+
+// compactIfPending compacts the file after an erasure, so the erased bytes
+// leave the disk; when the database stayed busy it tries again next minute.
+func (a *App) compactIfPending() {
+	if !a.compactPending.Load() {
+		return
+	}
+	if err := a.db.Compact(); err != nil {
+		a.log.Warn("compaction after erasure postponed", "err", err)
+		return
+	}
+	a.compactPending.Store(false)
 }
 
 // expireExports moves exports past their download period to expired, and

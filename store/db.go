@@ -76,6 +76,7 @@ type DB struct {
 	mu   sync.RWMutex
 	bolt *bolt.DB
 	opts *bolt.Options
+	lock *os.File // held for the life of the process (see lockDir)
 	// Now is the clock every record is stamped with; tests pin it.
 	Now func() time.Time
 }
@@ -97,6 +98,12 @@ func Open(dir string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
+	lock, err := lockDir(filepath.Join(dir, "accord.lock"), opt.Timeout)
+	if errors.Is(err, ErrInUse) {
+		return nil, fmt.Errorf("%w (%s)", ErrInUse, dir)
+	} else if err != nil {
+		return nil, fmt.Errorf("store: lock data dir: %w", err)
+	}
 	path := filepath.Join(dir, "accord.db")
 	bopts := &bolt.Options{
 		Timeout:         opt.Timeout,
@@ -105,15 +112,18 @@ func Open(dir string, opt Options) (*DB, error) {
 		FreelistType:    bolt.FreelistMapType,
 	}
 	b, err := bolt.Open(path, 0o600, bopts)
+	if err != nil {
+		lock.Close()
+	}
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w (%s)", ErrInUse, path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, opts: bopts, Now: time.Now}
+	db := &DB{bolt: b, opts: bopts, lock: lock, Now: time.Now}
 	if err := db.update(db.migrate); err != nil {
-		b.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -123,7 +133,11 @@ func Open(dir string, opt Options) (*DB, error) {
 func (db *DB) Close() error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	return db.bolt.Close()
+	err := db.bolt.Close()
+	if cerr := db.lock.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Path is the database file's path.

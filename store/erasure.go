@@ -1,9 +1,11 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -105,8 +107,12 @@ func (db *DB) EraseUser(requestID uint64) (*Erased, error) {
 // freed pages (erased personal data) leave the disk: bbolt reuses freed
 // pages but never clears them. It holds the store's lock alone meanwhile,
 // so every transaction waits for it.
-func (db *DB) Compact() error {
-	db.mu.Lock()
+func (db *DB) Compact() error { return db.compactWithin(compactWait) }
+
+func (db *DB) compactWithin(wait time.Duration) error {
+	if !db.lockAlone(wait) {
+		return ErrBusy
+	}
 	defer db.mu.Unlock()
 	path := db.bolt.Path()
 	tmp := path + ".compact"
@@ -148,6 +154,27 @@ func (db *DB) Compact() error {
 		return fmt.Errorf("store: compact: swap: %w", renameErr)
 	}
 	return nil
+}
+
+// ErrBusy is returned by Compact when reads never paused long enough.
+var ErrBusy = errors.New("store: compaction skipped, the database stayed busy")
+
+// compactWait bounds how long Compact waits for a moment without readers.
+const compactWait = 30 * time.Second
+
+// lockAlone takes db.mu for writing only at a moment when no transaction
+// holds it, trying until wait has passed. A plain Lock would queue every
+// new reader behind it: one long read (a slow CSV download) would then
+// stall the whole site.
+func (db *DB) lockAlone(wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
+	for !db.mu.TryLock() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return true
 }
 
 func syncDir(dir string) error {

@@ -220,3 +220,43 @@ func TestGuardianIndexAndPaging(t *testing.T) {
 		t.Errorf("search: got %v of %d", users, total)
 	}
 }
+
+// Ensure that compaction waits for a moment without readers instead of
+// queueing every new reader behind it, and gives up when none comes.
+func TestCompactDoesNotStallReaders(t *testing.T) {
+	db := openTest(t)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	go db.view(func(*bolt.Tx) error { close(started); <-release; return nil }) // a slow download
+	<-started
+	done := make(chan error, 1)
+	go func() { done <- db.compactWithin(300 * time.Millisecond) }()
+	time.Sleep(50 * time.Millisecond)
+	if _, err := db.User(1); !errors.Is(err, ErrNotFound) { // a new reader is not stuck
+		t.Fatalf("reader during a waiting compaction: got %v", err)
+	}
+	if err := <-done; !errors.Is(err, ErrBusy) {
+		t.Fatalf("compaction with a reader that never ends: got %v, want ErrBusy", err)
+	}
+	close(release)
+	if err := db.Compact(); err != nil {
+		t.Fatalf("compaction once reads pause: %v", err)
+	}
+}
+
+// Ensure that the data dir stays locked for the life of the process, so a
+// second process cannot slip in while compaction swaps the file.
+func TestDataDirLockedDuringCompaction(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Options{Timeout: 100 * time.Millisecond}); !errors.Is(err, ErrInUse) {
+		t.Errorf("second open after a compaction: got %v, want ErrInUse", err)
+	}
+}
