@@ -106,11 +106,9 @@ func (a *App) postCookies(c *fiber.Ctx) error {
 		return a.answerChoice(c, f)
 	}
 	// Each choice appends a record: bound how fast one address can add them.
-	key := "cookies:ip:" + c.IP()
-	if over, wait := a.limits.over(key, choicesPerIPPerHour, time.Hour); over {
+	if ok, wait := a.limits.take(time.Hour, limit{"cookies:ip:" + a.clientIP(c), choicesPerIPPerHour}); !ok {
 		return a.tooMany(c, f, wait, a.answerChoice)
 	}
-	a.limits.hit(key, time.Hour)
 	couldRemember := a.consents(c, string(store.CookiePreferences))
 	r, err := a.recordChoice(c, knownMethod(in.Choice), decisions)
 	if err != nil {

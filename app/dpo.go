@@ -72,14 +72,13 @@ func (a *App) postDPO(c *fiber.Ctx) error {
 		return a.showDPO(c, f)
 	}
 	u := currentUser(c)
-	if wait, over := a.contactLimited(u.ID); over {
+	if ok, wait := a.contactAllowed(u.ID); !ok {
 		return a.tooMany(c, f, wait, a.showDPO)
 	}
 	t, err := a.db.CreateDPOThread(u.ID, in.Subject, in.Message)
 	if err != nil {
 		return err
 	}
-	a.contactHit(u.ID)
 	if err := a.tellOfficer(t, u, "dpo.notice.new"); err != nil {
 		a.log.Error("dpo: tell the officer", "thread", t.ID, "err", err)
 	}
@@ -121,13 +120,12 @@ func (a *App) postDPOReply(c *fiber.Ctx) error {
 		return a.showDPOThread(c, t, msgs, f, "")
 	}
 	u := currentUser(c)
-	if wait, over := a.contactLimited(u.ID); over {
+	if ok, wait := a.contactAllowed(u.ID); !ok {
 		return a.tooMany(c, f, wait, func(c *fiber.Ctx, f *Form) error { return a.showDPOThread(c, t, msgs, f, "") })
 	}
 	if t, err = a.db.ReplyDPO(t.ID, u.ID, false, in.Message); err != nil {
 		return err
 	}
-	a.contactHit(u.ID)
 	if err := a.tellOfficer(t, u, "dpo.notice.reply"); err != nil {
 		a.log.Error("dpo: tell the officer", "thread", t.ID, "err", err)
 	}
@@ -152,16 +150,11 @@ func (a *App) ownThread(c *fiber.Ctx) (*store.DPOThread, []store.DPOMessage, err
 	return t, msgs, err
 }
 
-// contactLimited applies contact_per_user_per_hour to new threads and
-// replies alike.
-func (a *App) contactLimited(userID uint64) (time.Duration, bool) {
-	over, wait := a.limits.over(contactKey(userID), a.Settings().ContactPerUserPerHour, time.Hour)
-	return wait, over
+// contactAllowed counts one message (valid forms only) against
+// contact_per_user_per_hour, new threads and replies alike.
+func (a *App) contactAllowed(userID uint64) (bool, time.Duration) {
+	return a.limits.take(time.Hour, limit{"dpo:user:" + strconv.FormatUint(userID, 10), a.Settings().ContactPerUserPerHour})
 }
-
-func (a *App) contactHit(userID uint64) { a.limits.hit(contactKey(userID), time.Hour) }
-
-func contactKey(userID uint64) string { return "dpo:user:" + strconv.FormatUint(userID, 10) }
 
 func dpoPath(id uint64) string { return "/profile/dpo/" + strconv.FormatUint(id, 10) }
 

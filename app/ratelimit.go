@@ -16,19 +16,6 @@ func newLimiter(now func() time.Time) *limiter {
 	return &limiter{m: map[string][]time.Time{}, now: now}
 }
 
-// over reports whether key already has limit events within window, and when
-// the oldest of them leaves it.
-func (l *limiter) over(key string, limit int, window time.Duration) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	ts := l.prune(key, now, window)
-	if limit <= 0 || len(ts) < limit {
-		return false, 0
-	}
-	return true, ts[len(ts)-limit].Add(window).Sub(now)
-}
-
 // limit is one threshold checked by take.
 type limit struct {
 	key string
@@ -66,14 +53,6 @@ func (l *limiter) undo(key string) {
 	if ts := l.m[key]; len(ts) > 0 {
 		l.m[key] = ts[:len(ts)-1]
 	}
-}
-
-// hit records one event for key.
-func (l *limiter) hit(key string, window time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	l.m[key] = append(l.prune(key, now, window), now)
 }
 
 // reset forgets key's events.
