@@ -67,7 +67,7 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 // an owner's entries in a `BE(owner) …` index, and returns it (nil when
 // there is none). Walk on with c.Prev while the prefix holds.
 func seekLast(c *bolt.Cursor, id uint64) (k, v []byte) {
-	if k, v = c.Seek(itob(id + 1)); k == nil {
+	if k, _ = c.Seek(itob(id + 1)); k == nil {
 		k, v = c.Last()
 	} else {
 		k, v = c.Prev()
