@@ -13,7 +13,7 @@ import (
 func (a *App) getAdmin(c *fiber.Ctx) error {
 	p := a.page(c, "admin.title")
 	cards := []dashCard{}
-	for _, fn := range a.dashboard {
+	for _, fn := range a.dashboardTiles() {
 		cs, err := fn(c)
 		if err != nil {
 			return err

@@ -5,7 +5,6 @@ package app
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -61,14 +60,6 @@ type App struct {
 	// compactPending: an erasure's bytes are still in the file.
 	compactPending atomic.Bool
 	origin         string // scheme://host of the base URL
-
-	chrome     []func(*fiber.Ctx, *Page)              // fill Page.Chrome (banner, counts)
-	dashboard  []func(*fiber.Ctx) ([]dashCard, error) // staff dashboard tiles
-	onSignIn   []func(*fiber.Ctx, *store.User) error  // after every sign-in
-	onErase    []func(userID uint64)                  // forget an erased user in memory
-	jobDefs    []job                                  // features' periodic work
-	onShutdown []func()                               // features' last flush
-	demoSteps  []func(io.Writer) error
 
 	pol *policyStore // policies: snapshot of versions, answers in memory
 
@@ -143,32 +134,6 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	}
 	a.routes()
 	return a, nil
-}
-
-// wire lets each feature seed its default data and register its hooks
-// (page chrome, dashboard tiles, sign-in hooks, jobs), in this order.
-func (a *App) wire() error {
-	for _, init := range []func() error{
-		// policies
-		a.initPolicies,
-
-		// cookies
-		a.initCookies,
-
-		// dpo
-		a.initDPO,
-
-		// requests
-		a.initRequests,
-
-		// courses
-		a.initCourses,
-	} {
-		if err := init(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Fiber returns the HTTP application (for Listen and app.Test).

@@ -88,10 +88,8 @@ func (a *App) postLogin(c *fiber.Ctx) error {
 		return err
 	}
 	a.rememberUsername(c, in.Email, in.Remember == "on")
-	for _, fn := range a.onSignIn {
-		if err := fn(c, u); err != nil {
-			return err
-		}
+	if err := a.afterSignIn(c, u); err != nil {
+		return err
 	}
 	next := safeNext(in.Next)
 	if a.pendingFor(u) {

@@ -85,7 +85,7 @@ func (a *App) Demo(out io.Writer) error {
 			return err
 		}
 	}
-	for _, step := range a.demoSteps {
+	for _, step := range a.demoSteps() {
 		if err := step(out); err != nil {
 			return err
 		}

@@ -40,8 +40,8 @@ type cookieState struct {
 
 func (a *App) ck() *cookieState { return a.cookies }
 
-// initCookies seeds the register, loads it and every latest choice into
-// memory, and registers the banner, sign-in, dashboard and jobs hooks.
+// initCookies seeds the register and loads it and every latest choice into
+// memory.
 func (a *App) initCookies() error {
 	s := &cookieState{latest: map[string]*store.CookieConsent{}, visits: newVisitCounter()}
 	a.cookies = s
@@ -66,16 +66,6 @@ func (a *App) initCookies() error {
 	if err != nil {
 		return err
 	}
-	a.chrome = append(a.chrome, a.cookieChrome)
-	a.onSignIn = append(a.onSignIn, a.cookiesOnSignIn)
-	a.onErase = append(a.onErase, a.forgetChoices)
-	a.dashboard = append(a.dashboard, a.cookiesDashboard)
-	a.jobDefs = append(a.jobDefs,
-		job{every: 5 * time.Minute, run: a.flushVisits},
-		job{every: 24 * time.Hour, run: a.purgeVisits},
-		job{every: time.Hour, run: a.expireChoices})
-	a.onShutdown = append(a.onShutdown, a.flushVisits)
-	a.demoSteps = append(a.demoSteps, a.demoCookies)
 	return nil
 }
 

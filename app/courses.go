@@ -11,25 +11,17 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// initCourses registers the daily retention review, the dashboard tiles and
-// the demo courses.
-func (a *App) initCourses() error {
-	// The review runs about a minute after start, then once a day: the
-	// ticker checks each minute whether a day has passed since the last run.
+// dailyRetention is the retention review's job: it runs about a minute
+// after start, then once a day (the ticker checks each minute whether a day
+// has passed since the last run).
+func (a *App) dailyRetention() func() {
 	var last atomic.Int64
-	a.jobDefs = append(a.jobDefs, job{every: time.Minute, run: func() {
+	return func() {
 		if now := time.Now(); now.Sub(time.Unix(0, last.Load())) >= 24*time.Hour {
 			last.Store(now.UnixNano())
 			a.sweepRetention()
 		}
-	}})
-	var err error
-	if a.auditActions, err = auditActions(a.cfg.Locales); err != nil {
-		return err
 	}
-	a.dashboard = append(a.dashboard, a.coursesCards)
-	a.demoSteps = append(a.demoSteps, a.demoCourses)
-	return nil
 }
 
 // sweepRetention flags the accounts with no enrolment left for the

@@ -25,19 +25,6 @@ type dpoReplyForm struct {
 	Message string `form:"message" validate:"required,max=5000"`
 }
 
-// initDPO wires mail, notifications and the officer's dashboard tile.
-func (a *App) initDPO() error {
-	if err := a.initMail(); err != nil {
-		return err
-	}
-	if err := a.initNotifications(); err != nil {
-		return err
-	}
-	a.dashboard = append(a.dashboard, a.dpoCard)
-	a.demoSteps = append(a.demoSteps, a.demoDPO)
-	return nil
-}
-
 // getDPO shows the contact form and the user's threads.
 func (a *App) getDPO(c *fiber.Ctx) error { return a.showDPO(c, &Form{}) }
 

@@ -9,7 +9,7 @@ func (a *App) Start() {
 		a.flushSessions(true)
 		a.limits.sweep(24 * time.Hour)
 	})
-	for _, job := range a.jobDefs {
+	for _, job := range a.featureJobs() {
 		a.every(job.every, job.run)
 	}
 }
@@ -38,11 +38,9 @@ func (a *App) every(period time.Duration, fn func()) {
 	}()
 }
 
-// flushMemory writes what is gathered in memory (session last-seen times and
-// what features register) before the database closes.
+// flushMemory writes what is gathered in memory (session last-seen times,
+// visit counts) before the database closes.
 func (a *App) flushMemory() {
 	a.flushSessions(false)
-	for _, fn := range a.onShutdown {
-		fn()
-	}
+	a.flushVisits()
 }

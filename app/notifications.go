@@ -74,14 +74,11 @@ func (uc *unreadCounts) get(userID uint64) int {
 	return uc.m[userID]
 }
 
-// initNotifications shows the unread count in every signed-in page's header.
-func (a *App) initNotifications() error {
-	a.chrome = append(a.chrome, func(c *fiber.Ctx, p *Page) {
-		if p.User != nil {
-			p.Chrome["Notifications"] = a.desk().unread.get(p.User.ID)
-		}
-	})
-	return nil
+// noticeChrome shows the unread count in every signed-in page's header.
+func (a *App) noticeChrome(p *Page) {
+	if p.User != nil {
+		p.Chrome["Notifications"] = a.desk().unread.get(p.User.ID)
+	}
 }
 
 // notificationsShown is how many notifications the page lists.

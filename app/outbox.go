@@ -32,7 +32,7 @@ const (
 	mailBatch       = 20
 )
 
-// initMail configures SMTP from --smtp and registers the outbox worker.
+// initMail configures SMTP from --smtp and loads the unread counts.
 func (a *App) initMail() error {
 	d := &desk{unread: &unreadCounts{m: map[uint64]int{}}, resets: make(chan string, 256)}
 	if a.cfg.SMTP != "" {
@@ -41,14 +41,8 @@ func (a *App) initMail() error {
 			return err
 		}
 		d.sender = s
-		a.jobDefs = append(a.jobDefs, job{every: 5 * time.Second, run: a.deliverMail})
 	}
 	a.mailDesk = d
-	a.onErase = append(a.onErase, func(uint64) {
-		if err := a.reloadNoticeCounts(); err != nil {
-			a.log.Error("reload notification counts", "err", err)
-		}
-	})
 	return a.reloadNoticeCounts()
 }
 

@@ -143,14 +143,13 @@ type policyStore struct {
 	html    sync.Map // SHA-256 of Markdown → rendered, sanitised HTML
 }
 
-// initPolicies seeds the default policies, loads them and every answer
-// into memory, and registers the feature's hooks.
+// initPolicies seeds the default policies and loads them and every answer
+// into memory.
 func (a *App) initPolicies() error {
 	if err := a.db.SeedPolicies(); err != nil {
 		return err
 	}
 	a.pol = &policyStore{}
-	a.onErase = append(a.onErase, a.pol.answers.clear)
 	if err := a.reloadPolicies(); err != nil {
 		return err
 	}
@@ -159,8 +158,6 @@ func (a *App) initPolicies() error {
 	}); err != nil {
 		return err
 	}
-	a.dashboard = append(a.dashboard, a.policyTiles)
-	a.demoSteps = append(a.demoSteps, a.demoPolicies)
 	return nil
 }
 

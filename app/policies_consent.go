@@ -15,19 +15,6 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
-// gateExempt reports whether path stays open to users with pending
-// policies (CONTRACT.md): reading the policies, the cookie choice, leaving,
-// contacting the DPO or asking for one's data never require agreeing;
-// staff must be able to fix a policy they just published.
-func gateExempt(path string) bool {
-	for _, p := range [...]string{"/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/admin", "/static", "/healthz"} {
-		if path == p || (strings.HasPrefix(path, p) && (path[len(p)] == '/' || (p == "/policies" && path[len(p)] == '.'))) {
-			return true
-		}
-	}
-	return false
-}
-
 // consentGate sends signed-in users with a pending version to /consent
 // (htmx: 200 + HX-Redirect), remembering where they were going (GET only).
 func (a *App) consentGate(c *fiber.Ctx) error {

@@ -103,9 +103,8 @@ func (a *App) page(c *fiber.Ctx, title string) *Page {
 	p.User, _ = c.Locals(ctxUser).(*store.User)
 	p.CSRF = a.csrfToken(c)
 	p.Flash = a.flashes.take(a.flashOwner(c))
-	for _, fn := range a.chrome {
-		fn(c, p)
-	}
+	a.cookieChrome(c, p)
+	a.noticeChrome(p)
 	return p
 }
 

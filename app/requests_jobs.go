@@ -22,8 +22,7 @@ const (
 	jobsKeep       = 7 * 24 * time.Hour // finished jobs forgotten after that
 )
 
-// initRequests resumes interrupted jobs and registers the runner, the
-// export-expiry sweep, the dashboard tile and the demo step.
+// initRequests resumes interrupted jobs.
 func (a *App) initRequests() error {
 	n, err := a.db.ResumeJobs(jobsKeep)
 	if err != nil {
@@ -32,13 +31,6 @@ func (a *App) initRequests() error {
 	if n > 0 {
 		a.log.Info("resuming interrupted jobs", "count", n)
 	}
-	a.jobDefs = append(a.jobDefs,
-		job{every: 5 * time.Second, run: a.runJobs},
-		job{every: time.Minute, run: a.expireExports},
-		job{every: time.Minute, run: a.compactIfPending},
-	)
-	a.dashboard = append(a.dashboard, a.requestsTile)
-	a.demoSteps = append(a.demoSteps, a.demoRequests)
 	return nil
 }
 
@@ -159,9 +151,7 @@ func (a *App) erase(r *store.DataRequest) error {
 	if err := a.endUserSessions(r.UserID, [32]byte{}); err != nil {
 		a.log.Error("end sessions after erasure", "err", err)
 	}
-	for _, forget := range a.onErase {
-		forget(r.UserID)
-	}
+	a.forgetErased(r.UserID)
 	a.log.Info("account erased", "request", erased.Request.ID)
 	// The notices queued above went with the account; this last mail is
 	// addressed by the email captured before the erasure (GDPR art. 19).

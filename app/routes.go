@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"accord/store"
@@ -27,14 +28,15 @@ func (a *App) routes() {
 	// Health: the database answers → 200 ok.
 	r.Get("/healthz", a.getHealth)
 
-	r.Use(a.loadSession, a.negotiateLang, a.checkCSRF)
+	// Every route below: session, language, CSRF, then the consent gate
+	// (once, here; it lets through what gateExempt lists).
+	r.Use(a.loadSession, a.negotiateLang, a.checkCSRF, a.consentGate)
 	signedIn := a.requireUser
 	staff := a.requireRole(store.RoleDPO, store.RoleAdmin)
 	admin := a.requireRole(store.RoleAdmin)
-	gate := a.consentGate
 
 	// Home: shortcuts → home/index.
-	r.Get("/", gate, a.getHome)
+	r.Get("/", a.getHome)
 
 	// Sign in and out → auth/login (auth/_login_form).
 	r.Get("/login", a.getLogin)
@@ -50,9 +52,9 @@ func (a *App) routes() {
 	r.Post("/setup", a.postSetup)
 
 	// Profile: name, email, language, password → profile/index (profile/_form, profile/_password).
-	r.Get("/profile", signedIn, gate, a.getProfile)
-	r.Post("/profile", signedIn, gate, a.postProfile)
-	r.Post("/profile/password", signedIn, gate, a.postPassword)
+	r.Get("/profile", signedIn, a.getProfile)
+	r.Post("/profile", signedIn, a.postProfile)
+	r.Post("/profile/password", signedIn, a.postPassword)
 
 	// Staff dashboard → admin/index.
 	r.Get("/admin", signedIn, staff, a.getAdmin)
@@ -78,9 +80,6 @@ func (a *App) routes() {
 	r.Get("/admin/backup", a.getBackup)
 
 	// ===== Policies and consent (issue 3) =====
-	// Every route registered from here on is behind the consent gate too
-	// (it exempts what CONTRACT.md exempts); routes above carry `gate`.
-	r.Use(gate)
 
 	// Public policies → policies/index; one version in full → policies/show (policies/_text).
 	r.Get("/policies", a.getPolicies)
@@ -91,10 +90,10 @@ func (a *App) routes() {
 	r.Post("/consent", signedIn, a.postConsent)
 
 	// My agreements, and a guardian's for their minors → policies/agreements (policies/_agreements).
-	r.Get("/profile/policies", signedIn, gate, a.getMyPolicies)
-	r.Post("/profile/policies/:versionID<int>/:answer", signedIn, gate, a.postMyAnswer)
-	r.Get("/profile/minors/:userID<int>/policies", signedIn, gate, a.getMinorPolicies)
-	r.Post("/profile/minors/:userID<int>/policies/:versionID<int>/:answer", signedIn, gate, a.postMinorAnswer)
+	r.Get("/profile/policies", signedIn, a.getMyPolicies)
+	r.Post("/profile/policies/:versionID<int>/:answer", signedIn, a.postMyAnswer)
+	r.Get("/profile/minors/:userID<int>/policies", signedIn, a.getMinorPolicies)
+	r.Post("/profile/minors/:userID<int>/policies/:versionID<int>/:answer", signedIn, a.postMinorAnswer)
 
 	// Policy administration → policies/admin_list, admin_policy, admin_edit (policies/_preview), admin_diff.
 	r.Get("/admin/policies", signedIn, admin, a.getAdminPolicies)
@@ -145,8 +144,8 @@ func (a *App) routes() {
 	r.Post("/admin/dpo/:id<int>/read", signedIn, staff, a.postAdminDPORead)
 
 	// In-app notifications → notifications/index (notifications/_list).
-	r.Get("/notifications", signedIn, gate, a.getNotifications)
-	r.Post("/notifications/read", signedIn, gate, a.postNotificationsRead)
+	r.Get("/notifications", signedIn, a.getNotifications)
+	r.Post("/notifications/read", signedIn, a.postNotificationsRead)
 
 	// Password reset by e-mailed link, only with mail → password/forgot (password/_forgot_form), password/reset (password/_reset_form).
 	r.Get("/password/forgot", a.needMail, a.getForgot)
@@ -187,7 +186,7 @@ func (a *App) routes() {
 	r.Get("/admin/courses/retention", signedIn, staff, a.getRetention)
 
 	// My courses (signed in): enrolments and progress → courses/mine.
-	r.Get("/profile/courses", signedIn, gate, a.getMyCourses)
+	r.Get("/profile/courses", signedIn, a.getMyCourses)
 
 	// Audit log (staff): filters, pages of 50 → audit/index (audit/_table);
 	// CSV download of the same filters (audited).
@@ -196,6 +195,24 @@ func (a *App) routes() {
 
 	// Anything else: a translated 404.
 	r.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// gateExemptPrefixes are the route groups open to signed-in users with
+// pending policies (CONTRACT.md): reading the policies, the cookie choice,
+// leaving, contacting the DPO or asking for one's data never require
+// agreeing; staff must be able to fix a policy they just published; the
+// sign-in, sign-up and setup pages act for a new identity, not the current
+// one. "/policies" also covers "/policies.…".
+var gateExemptPrefixes = [...]string{"/login", "/signup", "/setup", "/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/admin", "/processing", "/contact", "/api", "/static", "/healthz"}
+
+// gateExempt reports whether path is in one of the gateExemptPrefixes groups.
+func gateExempt(path string) bool {
+	for _, p := range gateExemptPrefixes {
+		if path == p || (strings.HasPrefix(path, p) && (path[len(p)] == '/' || (p == "/policies" && path[len(p)] == '.'))) {
+			return true
+		}
+	}
+	return false
 }
 
 // getHealth answers 200 "ok" while the database answers.

@@ -79,10 +79,8 @@ func (a *App) postSignup(c *fiber.Ctx) error {
 	if err := a.signIn(c, u); err != nil {
 		return err
 	}
-	for _, fn := range a.onSignIn {
-		if err := fn(c, u); err != nil {
-			return err
-		}
+	if err := a.afterSignIn(c, u); err != nil {
+		return err
 	}
 	a.flash(c, "ok", "auth.signup.done", "Name", u.FirstName)
 	return a.redirect(c, "/")
