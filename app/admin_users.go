@@ -28,7 +28,7 @@ func (a *App) getUsers(c *fiber.Ctx) error {
 
 func (a *App) showUsers(c *fiber.Ctx, f *Form) error {
 	q := store.UserQuery{Search: c.Query("q"), Role: store.Role(c.Query("role")), Limit: usersPerPage}
-	page := max(1, c.QueryInt("page", 1))
+	page := pageParam(c)
 	q.Offset = (page - 1) * usersPerPage
 	users, total, err := a.db.ListUsers(q)
 	if err != nil {
@@ -257,6 +257,23 @@ type pageLink struct {
 	N       int
 	Href    string
 	Current bool
+}
+
+// maxPage bounds every page number read from a URL: past it the offset
+// (page-1)×per overflows, and no listing of Accord is that long.
+const maxPage = 100_000
+
+// pageParam is the ?page= of a listing, clamped to 1…maxPage: the one way
+// every list reads it (a huge number answered 500, issue 10.4).
+func pageParam(c *fiber.Ctx) int {
+	n, err := strconv.Atoi(c.Query("page"))
+	switch {
+	case errors.Is(err, strconv.ErrRange) && n > 0, n > maxPage:
+		return maxPage
+	case err != nil || n < 1:
+		return 1
+	}
+	return n
 }
 
 // pagination links every page of a listing, keeping the other query values.

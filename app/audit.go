@@ -57,7 +57,7 @@ type auditFilter struct {
 }
 
 func (a *App) auditFilter(c *fiber.Ctx) (auditFilter, error) {
-	f := auditFilter{Action: strings.TrimSpace(c.Query("action")), Email: strings.TrimSpace(c.Query("user")), Page: max(1, c.QueryInt("page", 1))}
+	f := auditFilter{Action: strings.TrimSpace(c.Query("action")), Email: strings.TrimSpace(c.Query("user")), Page: pageParam(c)}
 	f.Query = store.AuditQuery{Action: store.Action(f.Action), Limit: auditPerPage, Offset: (f.Page - 1) * auditPerPage}
 	if f.Email != "" {
 		u, err := a.db.UserByEmail(f.Email)

@@ -46,10 +46,7 @@ func (a *App) csrfToken(c *fiber.Ctx) string {
 // csrfValid reports whether the request carries this browser's token: the
 // session's when signed in, else the visitor secret's.
 func (a *App) csrfValid(c *fiber.Ctx) bool {
-	got := c.Get("X-CSRF-Token")
-	if got == "" {
-		got = c.FormValue("_csrf")
-	}
+	got := submittedToken(c)
 	if got == "" {
 		return false
 	}
@@ -58,6 +55,24 @@ func (a *App) csrfValid(c *fiber.Ctx) bool {
 	}
 	secret := c.Cookies(csrfCookie)
 	return len(secret) >= 32 && hmac.Equal([]byte(got), []byte(a.csrfSign('v', []byte(secret))))
+}
+
+// submittedToken is the token sent in the X-CSRF-Token header or in the
+// body's _csrf field. Never the query string (fasthttp's FormValue reads it
+// too): a token in a URL leaks through logs, history and Referer.
+func submittedToken(c *fiber.Ctx) string {
+	if got := c.Get("X-CSRF-Token"); got != "" {
+		return got
+	}
+	if got := c.Request().PostArgs().Peek("_csrf"); len(got) > 0 {
+		return string(got)
+	}
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		if mf, err := c.MultipartForm(); err == nil && len(mf.Value["_csrf"]) > 0 {
+			return mf.Value["_csrf"][0]
+		}
+	}
+	return ""
 }
 
 // sameOrigin reports whether the browser says the request came from one of
@@ -70,13 +85,13 @@ func (a *App) sameOrigin(c *fiber.Ctx) bool {
 	return origin != "" && origin == a.origin
 }
 
-// checkCSRF refuses every state change without a valid token (but the
-// bearer-token API) with 403. When the form came from one of our own pages
-// (an expired session, say), the page shows what was typed, to be sent
-// again; a forged cross-site form is never echoed, or one click on our page
+// checkCSRF refuses every state change without a valid token with 403
+// (there is no exemption: a bearer-token API, when it comes, is mounted
+// before this middleware). When the form came from one of our own pages (an
+// expired session, say), the page shows what was typed, to be sent again; a forged cross-site form is never echoed, or one click on our page
 // would complete the forgery.
 func (a *App) checkCSRF(c *fiber.Ctx) error {
-	if c.Method() != fiber.MethodPost || strings.HasPrefix(c.Path(), "/api/") || a.csrfValid(c) {
+	if c.Method() != fiber.MethodPost || a.csrfValid(c) {
 		return c.Next()
 	}
 	a.log.Warn("csrf refused", "path", c.Path(), "rid", requestID(c))

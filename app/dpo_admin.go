@@ -25,7 +25,7 @@ func (a *App) getDPOInbox(c *fiber.Ctx) error {
 	if !validDPOStatus(q.Status) {
 		q.Status = ""
 	}
-	page := max(1, c.QueryInt("page", 1))
+	page := pageParam(c)
 	q.Offset = (page - 1) * dpoPerPage
 	threads, total, err := a.db.ListDPOThreads(q)
 	if err != nil {

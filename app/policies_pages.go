@@ -8,7 +8,6 @@ import (
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 )
@@ -16,8 +15,9 @@ import (
 var (
 	markdown = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify))
 	// policyHTML keeps what Markdown may make of a policy: no script, no
-	// event handler, no javascript: link, no raw HTML smuggled through.
-	policyHTML = bluemonday.UGCPolicy()
+	// event handler, no javascript: link, no raw HTML smuggled through, no
+	// image but from /static/.
+	policyHTML = policySanitizer()
 )
 
 // renderMarkdown is the one way a policy text becomes HTML: goldmark, then

@@ -31,7 +31,7 @@ type reportQuery struct {
 func readReportQuery(c *fiber.Ctx) reportQuery {
 	// Cloned: the CSV uses them after the handler, when Fiber reuses its buffers.
 	q := reportQuery{Status: strings.Clone(c.Query("status")), Role: store.Role(strings.Clone(c.Query("role"))),
-		Q: strings.ToLower(strings.Clone(strings.TrimSpace(c.Query("q")))), Page: max(1, c.QueryInt("page", 1))}
+		Q: strings.ToLower(strings.Clone(strings.TrimSpace(c.Query("q")))), Page: pageParam(c)}
 	q.PolicyID, _ = strconv.ParseUint(c.Query("policy"), 10, 64)
 	q.VersionID, _ = strconv.ParseUint(c.Query("version"), 10, 64)
 	switch q.Status {

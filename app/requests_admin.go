@@ -45,7 +45,7 @@ func (a *App) showAdminRequests(c *fiber.Ctx, f *Form) error {
 	if !q.Type.Valid() {
 		q.Type = ""
 	}
-	page := max(1, c.QueryInt("page", 1))
+	page := pageParam(c)
 	q.Offset = (page - 1) * requestsPerPage
 	reqs, total, err := a.db.ListRequests(q)
 	if err != nil {

@@ -48,8 +48,8 @@ func (a *App) routes() {
 	r.Post("/signup", a.postSignup)
 
 	// First administrator from the logged setup link → auth/setup.
-	r.Get("/setup", a.getSetup)
-	r.Post("/setup", a.postSetup)
+	r.Get("/setup", noStore, a.getSetup)
+	r.Post("/setup", noStore, a.postSetup)
 
 	// Profile: name, email, language, password → profile/index (profile/_form, profile/_password).
 	r.Get("/profile", signedIn, a.getProfile)
@@ -150,8 +150,8 @@ func (a *App) routes() {
 	// Password reset by e-mailed link, only with mail → password/forgot (password/_forgot_form), password/reset (password/_reset_form).
 	r.Get("/password/forgot", a.needMail, a.getForgot)
 	r.Post("/password/forgot", a.needMail, a.postForgot)
-	r.Get("/password/reset", a.needMail, a.getReset)
-	r.Post("/password/reset", a.needMail, a.postReset)
+	r.Get("/password/reset", a.needMail, noStore, a.getReset)
+	r.Post("/password/reset", a.needMail, noStore, a.postReset)
 
 	// ===== Data requests, export, erasure (issue 5) =====
 	// Data requests of a person (no consent gate): list, file, cancel, live

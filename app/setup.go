@@ -105,3 +105,10 @@ func (a *App) postSetup(c *fiber.Ctx) error {
 	a.flash(c, "ok", "auth.setup.done")
 	return a.redirect(c, "/admin")
 }
+
+// noStore keeps a page out of every cache (CONTRACT.md: pages holding a
+// token in their URL): the browser's, a shared proxy's, the back button's.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
