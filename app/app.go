@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"reflect"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/template/html/v2"
 )
 
 // Config is how the operator runs Accord (CONTRACT.md: flags and ACCORD_* twins).
@@ -44,6 +42,7 @@ type App struct {
 	log      *slog.Logger
 	web      *fiber.App
 	tr       map[string]*Translator
+	views    *viewSet // templates, one set per language
 	validate *validator.Validate
 	settings atomic.Pointer[store.Settings]
 	sessions *sessionCache
@@ -107,14 +106,12 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.validate = newValidator()
-	engine := html.NewFileSystem(http.FS(cfg.Views), ".html")
-	engine.AddFuncMap(a.templateFuncs())
-	if err := engine.Load(); err != nil {
-		return nil, fmt.Errorf("app: load templates: %w", err)
+	if a.views, err = newViewSet(cfg.Views, a.tr, a.assets, a.templateFuncs(), Langs[0], true); err != nil {
+		return nil, err
 	}
 	fcfg := fiber.Config{
 		AppName:               "accord",
-		Views:                 engine,
+		Views:                 a.views,
 		ErrorHandler:          a.handleError,
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,

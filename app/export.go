@@ -126,7 +126,7 @@ func (a *App) buildExport(userID uint64, tr *Translator) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.web.Config().Views.Render(iw, "requests/export", page); err != nil {
+	if err := a.views.Render(iw, "requests/export", page); err != nil {
 		return nil, fmt.Errorf("app: export: render index: %w", err)
 	}
 	rw, err := file("README.txt")

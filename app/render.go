@@ -44,6 +44,9 @@ func (p *Page) Asset(name string) string {
 
 // LangURL is the current page in language l.
 func (p *Page) LangURL(l string) string {
+	if len(p.Query) == 0 {
+		return p.Path + "?lang=" + url.QueryEscape(l)
+	}
 	q := url.Values{}
 	for k, v := range p.Query {
 		q[k] = v
@@ -166,8 +169,9 @@ func (a *App) templateFuncs() template.FuncMap {
 			}
 			return m, nil
 		},
-		"add":  func(a, b int) int { return a + b },
-		"list": func(v ...string) []string { return v },
+		"field": fieldHTML,
+		"add":   func(a, b int) int { return a + b },
+		"list":  func(v ...string) []string { return v },
 	}
 }
 
