@@ -30,23 +30,44 @@ type Notice struct {
 // notification and, when mail is configured, queues the mail in the
 // recipient's language. A user who no longer exists is not an error.
 func (a *App) notify(n Notice) error {
+	nt, ok, err := a.noticeFor(n)
+	if err != nil || !ok {
+		return err
+	}
+	if err := a.db.AddNotification(nt.Notification, nt.Mail); err != nil {
+		return err
+	}
+	a.told(nt)
+	return nil
+}
+
+// noticeFor renders n for its recipient, before any transaction (STYLE.md):
+// the in-app notification and, when mail is configured and n is not in-app
+// only, the mail in the recipient's language. ok is false when the
+// recipient no longer exists.
+func (a *App) noticeFor(n Notice) (nt store.Notice, ok bool, err error) {
 	u, err := a.db.User(n.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return nt, false, nil
 	} else if err != nil {
-		return err
+		return nt, false, err
 	}
-	var m *store.OutMail
 	if a.mailOn() && !n.InAppOnly {
-		m = a.renderMail(u.ID, u.Email, u.Lang, n.Subject, n.Body, n.Link, n.Args)
-		m.AboutID = n.AboutID
+		nt.Mail = a.renderMail(u.ID, u.Email, u.Lang, n.Subject, n.Body, n.Link, n.Args)
+		nt.Mail.AboutID = n.AboutID
 	}
-	rec := &store.Notification{UserID: u.ID, Subject: n.Subject, Body: n.Body, Args: n.Args, Link: n.Link, AboutID: n.AboutID}
-	if err := a.db.AddNotification(rec, m); err != nil {
-		return err
+	nt.Notification = &store.Notification{UserID: u.ID, Subject: n.Subject, Body: n.Body, Args: n.Args, Link: n.Link, AboutID: n.AboutID}
+	return nt, true, nil
+}
+
+// told adds the notifications a committed transaction wrote to the unread
+// counts (the store leaves the ID of a skipped one at 0).
+func (a *App) told(notices ...store.Notice) {
+	for _, nt := range notices {
+		if n := nt.Notification; n != nil && n.ID != 0 {
+			a.desk().unread.add(n.UserID, 1)
+		}
 	}
-	a.desk().unread.add(u.ID, 1)
-	return nil
 }
 
 // unreadCounts keeps each user's unread notification count in memory

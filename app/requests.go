@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"accord/store"
 
@@ -51,17 +52,56 @@ func (r reqRow) Badge() string {
 func (a *App) row(p *Page, r store.DataRequest, base, person string) reqRow {
 	now := a.db.Now()
 	me := p.User
+	door := personDoor
+	if base == "/admin/requests" {
+		door = staffDoor
+	}
 	return reqRow{Page: p, R: r, Base: base, Person: person, Overdue: r.Overdue(now),
-		CanGet: me != nil && r.Status == store.StatusDownloadReady && !r.Expired(now) && a.mayDownload(me, &r)}
+		CanGet: me != nil && mayDownload(me, &r, a.guarding(me, &r), door, now) == fiber.StatusOK}
 }
 
-// mayDownload: only the person, or the guardian who filed it while they
-// still guard that minor (DESIGN.md).
-func (a *App) mayDownload(me *store.User, r *store.DataRequest) bool {
-	if r.UserID == me.ID {
-		return true
+// exportDoor is the route through which someone asks for an export's ZIP.
+type exportDoor int
+
+const (
+	personDoor exportDoor = iota // /profile/requests/{id}/download
+	staffDoor                    // /admin/requests/{id}/download (staff only)
+)
+
+// mayDownload is the rule "who may download what": the ZIP of an export
+// request that is ready and not yet expired at now, by its person or the
+// guardian who filed it while still guarding them (requestParty) through
+// the profile, or by staff through the admin route. It answers the status
+// a download gets: 200, 410 once the export expired, 404 otherwise (not
+// theirs, not an export, not ready yet).
+func mayDownload(me *store.User, r *store.DataRequest, guarding bool, door exportDoor, now time.Time) int {
+	allowed := requestParty(me, r, guarding)
+	if door == staffDoor {
+		allowed = me.Role.Staff()
 	}
-	if r.FiledBy != store.FiledByGuardian || r.FiledByID != me.ID {
+	switch {
+	case !allowed || r.Type != store.RequestExport:
+		return fiber.StatusNotFound
+	case r.Expired(now):
+		return fiber.StatusGone
+	case r.Status != store.StatusDownloadReady:
+		return fiber.StatusNotFound
+	}
+	return fiber.StatusOK
+}
+
+// requestParty reports whether me may see, cancel and download r as a
+// person: it is about them, or they filed it as guardian and still guard
+// its person (guarding, from App.guarding). Staff reach every request
+// through /admin instead.
+func requestParty(me *store.User, r *store.DataRequest, guarding bool) bool {
+	return r.UserID == me.ID || (r.FiledBy == store.FiledByGuardian && r.FiledByID == me.ID && guarding)
+}
+
+// guarding reports whether me filed r as guardian and still guards its
+// person (guards: the link stands and the person is still a minor).
+func (a *App) guarding(me *store.User, r *store.DataRequest) bool {
+	if r.FiledBy != store.FiledByGuardian || r.FiledByID != me.ID || r.UserID == me.ID {
 		return false
 	}
 	m, err := a.db.User(r.UserID)
@@ -69,7 +109,7 @@ func (a *App) mayDownload(me *store.User, r *store.DataRequest) bool {
 }
 
 // ownRequest is the :id request if the signed-in user may see it as a
-// person (theirs, or one they filed as guardian); 404 otherwise.
+// person (requestParty); 404 otherwise.
 func (a *App) ownRequest(c *fiber.Ctx) (*store.DataRequest, error) {
 	id, err := strconv.ParseUint(c.Params("id"), 10, 64)
 	if err != nil {
@@ -79,7 +119,8 @@ func (a *App) ownRequest(c *fiber.Ctx) (*store.DataRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !a.mayDownload(currentUser(c), r) {
+	me := currentUser(c)
+	if !requestParty(me, r, a.guarding(me, r)) {
 		return nil, fiber.ErrNotFound
 	}
 	return r, nil
@@ -145,13 +186,13 @@ func (a *App) postRequest(c *fiber.Ctx) error {
 	return a.redirect(c, "/profile/requests")
 }
 
-// fileRequest stores a new request (auto-approved when the settings say
-// so), tells the people concerned and starts its job; refusals go in f.
+// fileRequest files a request (auto-approved when the settings say so);
+// refusals go in f.
 func (a *App) fileRequest(c *fiber.Ctx, f *Form, subject *store.User, t store.RequestType, comments string, filer store.Filer, by uint64) *store.DataRequest {
 	set := a.Settings()
 	auto := map[store.RequestType]bool{store.RequestExport: set.AutoApproveExport,
 		store.RequestDelete: set.AutoApproveDelete, store.RequestOther: set.AutoApproveOther}[t]
-	r, err := a.db.CreateRequest(store.NewRequest{UserID: subject.ID, Type: t, Comments: comments,
+	r, err := a.createRequest(store.NewRequest{UserID: subject.ID, Type: t, Comments: comments,
 		FiledBy: filer, FiledByID: by, DueDays: set.RequestDueDays, AutoApprove: auto})
 	tr := a.translator(c)
 	switch {
@@ -165,11 +206,6 @@ func (a *App) fileRequest(c *fiber.Ctx, f *Form, subject *store.User, t store.Re
 	}
 	if err != nil {
 		return nil
-	}
-	a.notifyRequest(r, store.StatusAwaitingApproval)
-	if r.Status == store.StatusApproved {
-		a.notifyRequest(r, store.StatusApproved)
-		a.kickJobs()
 	}
 	return r
 }
@@ -206,34 +242,47 @@ func (a *App) postRequestCancel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err = a.db.TransitionRequest(r.ID, store.StatusCancelled, currentUser(c).ID, "", nil)
+	_, err = a.moveRequest(r.ID, store.StatusCancelled, currentUser(c).ID, "")
 	if errors.Is(err, store.ErrBadTransition) {
 		return fiber.NewError(fiber.StatusConflict)
 	} else if err != nil {
 		return err
 	}
-	a.notifyRequest(r, store.StatusCancelled)
 	a.flash(c, "ok", "requests.cancelled")
 	return a.redirect(c, "/profile/requests")
 }
 
 // getRequestDownload sends the export ZIP to the person (or the guardian who
-// filed it) until it expires (410). Every download is audited: one of the
-// few GETs that write.
+// filed it) until it expires (410).
 func (a *App) getRequestDownload(c *fiber.Ctx) error {
 	r, err := a.ownRequest(c)
 	if err != nil {
 		return err
 	}
-	if r.Type != store.RequestExport {
-		return fiber.ErrNotFound
+	me := currentUser(c)
+	return a.sendExport(c, r, mayDownload(me, r, a.guarding(me, r), personDoor, a.db.Now()))
+}
+
+// getAdminRequestDownload sends a person's export ZIP to staff.
+func (a *App) getAdminRequestDownload(c *fiber.Ctx) error {
+	r, err := a.staffRequest(c)
+	if err != nil {
+		return err
 	}
-	if r.Expired(a.db.Now()) {
+	return a.sendExport(c, r, mayDownload(currentUser(c), r, false, staffDoor, a.db.Now()))
+}
+
+// sendExport answers a download of r with the status mayDownload gave:
+// the ZIP, the expired page (410) or 404. Every download is audited: one
+// of the few GETs that write.
+func (a *App) sendExport(c *fiber.Ctx, r *store.DataRequest, status int) error {
+	switch status {
+	case fiber.StatusOK:
+	case fiber.StatusGone:
 		p := a.page(c, "requests.expired.title")
 		p.Data = map[string]any{"Request": r}
 		return a.render(c, fiber.StatusGone, "requests/expired", "", p)
-	}
-	if r.Status != store.StatusDownloadReady {
+	default:
 		return fiber.ErrNotFound
 	}
 	zip, err := a.buildExport(r.UserID, a.translator(c))
@@ -249,23 +298,4 @@ func (a *App) getRequestDownload(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="accord-export-%d-%s.zip"`, r.ID, a.db.Now().UTC().Format("20060102")))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(zip)
-}
-
-// notifyRequest tells the person, and whoever filed for them, that r
-// reached status s.
-func (a *App) notifyRequest(r *store.DataRequest, s store.RequestStatus) {
-	to := []uint64{r.UserID}
-	if r.FiledByID != 0 && r.FiledByID != r.UserID && r.FiledBy == store.FiledByGuardian {
-		to = append(to, r.FiledByID)
-	}
-	for _, id := range to {
-		if id == 0 {
-			continue
-		}
-		n := Notice{UserID: id, Subject: "notice.request." + string(s) + ".subject", Body: "notice.request." + string(s) + ".body",
-			Args: []any{"ID", r.ID, "Note", r.Note}, Link: "/profile/requests/" + strconv.FormatUint(r.ID, 10)}
-		if err := a.notify(n); err != nil {
-			a.log.Error("notify request", "request", r.ID, "err", err)
-		}
-	}
 }

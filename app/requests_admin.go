@@ -118,7 +118,7 @@ func (a *App) decide(c *fiber.Ctx, to store.RequestStatus) error {
 	f := a.bind(c, &in)
 	if !f.Invalid() {
 		var nr *store.DataRequest
-		nr, err = a.db.TransitionRequest(r.ID, to, currentUser(c).ID, in.Note, nil)
+		nr, err = a.moveRequest(r.ID, to, currentUser(c).ID, in.Note)
 		switch {
 		case errors.Is(err, store.ErrBadTransition):
 			f.fail("", a.translator(c).T("requests.cannot_change"))
@@ -134,16 +134,8 @@ func (a *App) decide(c *fiber.Ctx, to store.RequestStatus) error {
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.showAdminRequest(c, r, f)
 	}
-	a.afterDecision(r)
 	a.flash(c, "ok", "requests.decided."+string(to))
 	return a.redirect(c, "/admin/requests/"+strconv.FormatUint(r.ID, 10))
-}
-
-func (a *App) afterDecision(r *store.DataRequest) {
-	a.notifyRequest(r, r.Status)
-	if r.Status == store.StatusApproved {
-		a.kickJobs()
-	}
 }
 
 // postRequestsBulk approves or rejects the checked requests; those that
@@ -161,7 +153,7 @@ func (a *App) postRequestsBulk(c *fiber.Ctx) error {
 	}
 	done, skipped := 0, 0
 	for _, id := range in.ID {
-		r, err := a.db.TransitionRequest(id, to, currentUser(c).ID, in.Note, nil)
+		_, err := a.moveRequest(id, to, currentUser(c).ID, in.Note)
 		switch {
 		case errors.Is(err, store.ErrBadTransition), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrNotFound):
 			skipped++
@@ -169,7 +161,6 @@ func (a *App) postRequestsBulk(c *fiber.Ctx) error {
 			return err
 		default:
 			done++
-			a.afterDecision(r)
 		}
 	}
 	a.flash(c, "ok", "requests.bulk_done", "Done", done, "Skipped", skipped)

@@ -120,7 +120,7 @@ func TestBrowserRequestStatusPolls(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Approved with its job queued, as between two ticks of the runner.
-	if _, err := b.env.db.TransitionRequest(r.ID, store.StatusApproved, officer.ID, "", nil); err != nil {
+	if _, err := b.env.db.ChangeRequest(store.Change{ID: r.ID, To: store.StatusApproved, ActorID: officer.ID}); err != nil {
 		t.Fatal(err)
 	}
 	status := fmt.Sprintf("#request-status-%d", r.ID)

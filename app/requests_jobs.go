@@ -98,10 +98,9 @@ func (a *App) processRequest(id uint64) error {
 	}
 	switch r.Status {
 	case store.StatusApproved:
-		if r, err = a.db.TransitionRequest(id, store.StatusProcessing, 0, "", nil); err != nil {
+		if r, err = a.moveRequest(id, store.StatusProcessing, 0, ""); err != nil {
 			return err
 		}
-		a.notifyRequest(r, store.StatusProcessing)
 	case store.StatusProcessing: // resumed after a restart
 	default:
 		return nil // cancelled meanwhile, or already done
@@ -113,39 +112,45 @@ func (a *App) processRequest(id uint64) error {
 		if _, err := a.db.User(r.UserID); err != nil {
 			return err
 		}
-		r, err = a.db.MarkReady(id, a.Settings().ExportExpiryDays)
-		if err != nil {
-			return err
-		}
-		a.notifyRequest(r, store.StatusDownloadReady)
-		return nil
+		_, err = a.moveRequest(id, store.StatusDownloadReady, 0, "")
+		return err
 	case store.RequestDelete:
 		return a.erase(r)
 	}
-	if r, err = a.db.TransitionRequest(id, store.StatusComplete, 0, "", nil); err != nil {
-		return err
-	}
-	a.notifyRequest(r, store.StatusComplete)
-	return nil
+	_, err = a.moveRequest(id, store.StatusComplete, 0, "")
+	return err
 }
 
-// erase carries out an approved deletion: a last notice while the address
-// is still known, sessions ended, every personal bucket erased in one
-// transaction, then the file compacted so the erased bytes leave the disk.
+// erase carries out an approved deletion: sessions ended, every personal
+// bucket erased in one transaction that also writes what the erasure tells
+// (the guardian who filed; a last mail to the address, GDPR art. 19), then
+// the file compacted so the erased bytes leave the disk.
 func (a *App) erase(r *store.DataRequest) error {
 	// Checked again inside the erasure; here so that a refused attempt
-	// sends no "last message".
+	// ends no session.
 	if err := a.db.CheckErasable(r.UserID); err != nil {
 		return err
 	}
-	a.notifyRequest(r, store.StatusComplete)
 	if err := a.endUserSessions(r.UserID, [32]byte{}); err != nil {
 		return err
 	}
-	erased, err := a.db.EraseUser(r.ID)
+	var erased *store.Erased
+	var notices []store.Notice
+	err := retryStale(func() error {
+		u, err := a.db.User(r.UserID)
+		if err != nil {
+			return err
+		}
+		if notices, err = a.erasureNotices(r, u); err != nil {
+			return err
+		}
+		erased, err = a.db.EraseUser(store.Erasure{RequestID: r.ID, Email: u.Email, Notices: notices})
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	a.told(notices...)
 	// Sessions that started meanwhile went with the sessions bucket; forget
 	// any cached copy.
 	if err := a.endUserSessions(r.UserID, [32]byte{}); err != nil {
@@ -153,14 +158,23 @@ func (a *App) erase(r *store.DataRequest) error {
 	}
 	a.forgetErased(r.UserID)
 	a.log.Info("account erased", "request", erased.Request.ID)
-	// The notices queued above went with the account; this last mail is
-	// addressed by the email captured before the erasure (GDPR art. 19).
-	if err := a.mailTo(erased.Email, erased.Lang, "notice.erased.subject", "notice.erased.body", "ID", erased.Request.ID); err != nil {
-		a.log.Error("last mail after erasure", "request", r.ID, "err", err)
-	}
 	a.compactPending.Store(true)
 	a.compactIfPending()
 	return nil
+}
+
+// erasureNotices renders what the erasure of u for r tells: the "complete"
+// notice to the guardian who filed it (the person's own would go with the
+// account), and the last mail to the person's address, in their language.
+func (a *App) erasureNotices(r *store.DataRequest, u *store.User) ([]store.Notice, error) {
+	done := r.Moved(store.StatusComplete, 0, "", a.db.Now())
+	done.UserID = 0 // gone with the erasure
+	notices, err := a.requestNotices(&done, store.StatusComplete)
+	if err != nil || !a.mailOn() {
+		return notices, err
+	}
+	last := a.renderMail(0, u.Email, u.Lang, "notice.erased.subject", "notice.erased.body", "", []any{"ID", r.ID})
+	return append(notices, store.Notice{Mail: last}), nil
 }
 
 // compactIfPending compacts the file after an erasure, so the erased bytes
@@ -182,13 +196,15 @@ func (a *App) expireExports() {
 	if err := a.db.PruneJobs(jobsKeep); err != nil {
 		a.log.Error("prune jobs", "err", err)
 	}
-	gone, err := a.db.ExpireExports()
+	due, err := a.db.DueExpiries()
 	if err != nil {
 		a.log.Error("expire exports", "err", err)
 		return
 	}
-	for i := range gone {
-		a.notifyRequest(&gone[i], store.StatusExpired)
+	for _, r := range due {
+		if _, err := a.moveRequest(r.ID, store.StatusExpired, 0, ""); err != nil && !errors.Is(err, store.ErrBadTransition) {
+			a.log.Error("expire export", "request", r.ID, "err", err)
+		}
 	}
 }
 

@@ -304,10 +304,10 @@ func TestStaffOnBehalfAndCancel(t *testing.T) {
 	if got := e.status(t, other.ID); got != store.StatusCancelled {
 		t.Errorf("got %s, want cancelled", got)
 	}
-	if _, err := e.db.TransitionRequest(r.ID, store.StatusApproved, 0, "", nil); err != nil {
+	if _, err := e.db.ChangeRequest(store.Change{ID: r.ID, To: store.StatusApproved}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.db.TransitionRequest(r.ID, store.StatusProcessing, 0, "", nil); err != nil {
+	if _, err := e.db.ChangeRequest(store.Change{ID: r.ID, To: store.StatusProcessing}); err != nil {
 		t.Fatal(err)
 	}
 	c.post(reqPath("/profile/requests", r, "/cancel"), nil).want(t, http.StatusConflict)

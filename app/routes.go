@@ -170,6 +170,7 @@ func (a *App) routes() {
 	r.Get("/admin/requests/:id<int>", signedIn, staff, a.getAdminRequest)
 	r.Post("/admin/requests/:id<int>/approve", signedIn, staff, a.postRequestApprove)
 	r.Post("/admin/requests/:id<int>/reject", signedIn, staff, a.postRequestReject)
+	r.Get("/admin/requests/:id<int>/download", signedIn, staff, a.getAdminRequestDownload)
 
 	// ===== Courses and retention =====
 

@@ -42,16 +42,28 @@ type Erased struct {
 	Lang    string
 }
 
-// EraseUser carries out the approved (processing) delete request id in ONE
+// Erasure is an approved deletion to carry out, with what it tells.
+type Erasure struct {
+	RequestID uint64
+	// Email is the person's address the notices were rendered for (the last
+	// mail goes there); the account holding another one → ErrStale.
+	Email string
+	// Notices are written after the erasure in the same transaction, so
+	// they outlive it: the guardian who filed, the last mail (GDPR art. 19).
+	Notices []Notice
+}
+
+// EraseUser carries out the approved (processing) delete request in ONE
 // write transaction: ongoing requests of the user are cancelled, every
 // Personal bucket erases (or makes anonymous) what it holds about the user,
-// and the request becomes an anonymous, complete record with the erasure
-// report. The last active administrator cannot be erased (ErrLastAdmin).
-// Erased bytes stay in the file until Compact.
-func (db *DB) EraseUser(requestID uint64) (*Erased, error) {
+// the request becomes an anonymous, complete record with the erasure
+// report, and the notices are written. The last active administrator
+// cannot be erased (ErrLastAdmin). Erased bytes stay in the file until
+// Compact.
+func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 	var out *Erased
 	err := db.update(func(tx *bolt.Tx) error {
-		r, err := requestTx(tx, requestID)
+		r, err := requestTx(tx, e.RequestID)
 		if err != nil {
 			return err
 		}
@@ -61,6 +73,9 @@ func (db *DB) EraseUser(requestID uint64) (*Erased, error) {
 		u, err := userTx(tx, r.UserID)
 		if err != nil {
 			return err
+		}
+		if e.Email != "" && NormEmail(u.Email) != NormEmail(e.Email) {
+			return fmt.Errorf("%w (the address changed)", ErrStale)
 		}
 		if err := lastAdminCheck(tx, u); err != nil {
 			return err
@@ -90,7 +105,7 @@ func (db *DB) EraseUser(requestID uint64) (*Erased, error) {
 			}
 			report = append(report, ErasureLine{Bucket: in.Name, Holds: in.Holds, Kept: kept})
 		}
-		if r, err = requestTx(tx, requestID); err != nil {
+		if r, err = requestTx(tx, e.RequestID); err != nil {
 			return err
 		}
 		r.Erasure = report
@@ -98,7 +113,10 @@ func (db *DB) EraseUser(requestID uint64) (*Erased, error) {
 			return err
 		}
 		out = &Erased{Request: r, Email: u.Email, Lang: u.Lang}
-		return db.auditTx(tx, &AuditEvent{Action: ActUserErased, Detail: fmt.Sprintf("request %d", r.ID)})
+		if err := db.auditTx(tx, &AuditEvent{Action: ActUserErased, Detail: fmt.Sprintf("request %d", r.ID)}); err != nil {
+			return err
+		}
+		return db.addNoticesTx(tx, e.Notices)
 	})
 	return out, err
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,28 +32,59 @@ type Notification struct {
 	AboutID uint64 `json:"about_id,omitempty"`
 }
 
+// Notice is what a change tells one person, rendered by the caller before
+// the transaction (STYLE.md: no templates in a transaction) and written in
+// the same transaction as the change it reports.
+type Notice struct {
+	// Notification is the in-app notice; nil for a mail to an address
+	// that has no account (an erased person's last message).
+	Notification *Notification
+	// Mail is its mail; nil when mail is off or the notice is in-app only.
+	Mail *OutMail
+}
+
 // AddNotification stores n and, when mail is not nil, queues mail in the
 // outbox, in one transaction.
 func (db *DB) AddNotification(n *Notification, mail *OutMail) error {
-	return db.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bNotifications)
-		id, err := b.NextSequence()
-		if err != nil {
-			return err
+	return db.update(func(tx *bolt.Tx) error { return db.addNoticesTx(tx, []Notice{{Notification: n, Mail: mail}}) })
+}
+
+// addNoticesTx writes notices in tx. A notification to an account that no
+// longer exists is skipped with its mail (its ID stays 0); a written one
+// gets its ID.
+func (db *DB) addNoticesTx(tx *bolt.Tx, notices []Notice) error {
+	for _, nt := range notices {
+		if n := nt.Notification; n != nil {
+			if _, err := userTx(tx, n.UserID); errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := db.putNotificationTx(tx, n); err != nil {
+				return err
+			}
 		}
-		n.ID = id
-		n.CreatedAt = db.now()
-		if err := tx.Bucket(bNotificationsByUser).Put(pairKey(n.UserID, itob(id)), nil); err != nil {
-			return err
+		if nt.Mail != nil {
+			if err := db.enqueueMailTx(tx, nt.Mail); err != nil {
+				return err
+			}
 		}
-		if err := putJSON(b, itob(id), n); err != nil {
-			return err
-		}
-		if mail == nil {
-			return nil
-		}
-		return db.enqueueMailTx(tx, mail)
-	})
+	}
+	return nil
+}
+
+func (db *DB) putNotificationTx(tx *bolt.Tx, n *Notification) error {
+	b := tx.Bucket(bNotifications)
+	id, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	n.ID = id
+	n.CreatedAt = db.now()
+	if err := tx.Bucket(bNotificationsByUser).Put(pairKey(n.UserID, itob(id)), nil); err != nil {
+		return err
+	}
+	return putJSON(b, itob(id), n)
 }
 
 // Notifications returns the newest limit notifications of userID, and how

@@ -63,10 +63,9 @@ func (s RequestStatus) Ongoing() bool {
 	return s == StatusAwaitingApproval || s == StatusApproved || s == StatusProcessing
 }
 
-// Cancellable reports whether the person may still cancel: not once work began.
-func (s RequestStatus) Cancellable() bool {
-	return s == StatusAwaitingApproval || s == StatusApproved
-}
+// Cancellable reports whether the person may still cancel: not once work
+// began. The lifecycle table decides; cancelling does not depend on the type.
+func (s RequestStatus) Cancellable() bool { return CanTransition(RequestOther, s, StatusCancelled) }
 
 // Filer says who filed a request.
 type Filer string
@@ -123,6 +122,9 @@ var (
 	ErrOngoingRequest = errors.New("store: an ongoing request of this type exists")
 	// ErrBadTransition: the request cannot move to that status from where it is.
 	ErrBadTransition = errors.New("store: the request cannot change to this status")
+	// ErrStale: the request changed since the caller read it, so the notices
+	// it rendered may no longer be true; read it again and retry.
+	ErrStale = errors.New("store: the request changed meanwhile")
 )
 
 // CanTransition is the lifecycle's table: whether a request of type t may
@@ -179,62 +181,6 @@ func init() {
 		BucketInfo{Name: string(bRequestsByUser), Class: Index, IndexOf: string(bRequests), Holds: "account → data requests, with type and status"},
 		BucketInfo{Name: string(bRequestsByStatus), Class: Index, IndexOf: string(bRequests), Holds: "status → data requests, with type and due date"},
 	)
-}
-
-// NewRequest is what a person (or someone on their behalf) files.
-type NewRequest struct {
-	UserID    uint64
-	Type      RequestType
-	Comments  string
-	FiledBy   Filer
-	FiledByID uint64
-	DueDays   int
-	// AutoApprove starts the request as approved, with its job queued.
-	AutoApprove bool
-}
-
-// CreateRequest files a request, refusing a second ongoing one of the same
-// type for the user (ErrOngoingRequest) and erasing the last administrator
-// (ErrLastAdmin). Auto-approved requests start approved with a queued job.
-func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
-	if !in.Type.Valid() {
-		return nil, fmt.Errorf("store: unknown request type %q", in.Type)
-	}
-	var r *DataRequest
-	err := db.update(func(tx *bolt.Tx) error {
-		u, err := userTx(tx, in.UserID)
-		if err != nil {
-			return err
-		}
-		if in.Type == RequestDelete {
-			if err := lastAdminCheck(tx, u); err != nil {
-				return err
-			}
-		}
-		if ongoingOfType(tx, in.UserID, in.Type) {
-			return ErrOngoingRequest
-		}
-		id, err := tx.Bucket(bRequests).NextSequence()
-		if err != nil {
-			return err
-		}
-		now := db.now()
-		r = &DataRequest{ID: id, UserID: in.UserID, Type: in.Type, Status: StatusAwaitingApproval,
-			Comments: in.Comments, FiledBy: in.FiledBy, FiledByID: in.FiledByID,
-			CreatedAt: now, UpdatedAt: now, DueAt: now.AddDate(0, 0, in.DueDays)}
-		if err := putRequest(tx, r, ""); err != nil {
-			return err
-		}
-		if err := db.auditTx(tx, &AuditEvent{Action: ActRequestFiled, ActorID: in.FiledByID, SubjectID: in.UserID,
-			Detail: requestDetail(r)}); err != nil {
-			return err
-		}
-		if in.AutoApprove {
-			return db.transitionTx(tx, r, StatusApproved, 0, "")
-		}
-		return nil
-	})
-	return r, err
 }
 
 func requestDetail(r *DataRequest) string { return fmt.Sprintf("request %d (%s)", r.ID, r.Type) }
@@ -301,111 +247,6 @@ func (db *DB) Request(id uint64) (*DataRequest, error) {
 		return err
 	})
 	return r, err
-}
-
-// transitionTx moves r to status to, with the audit event, inside tx.
-// Approval queues the request's job in the same transaction.
-func (db *DB) transitionTx(tx *bolt.Tx, r *DataRequest, to RequestStatus, actorID uint64, note string) error {
-	if !CanTransition(r.Type, r.Status, to) {
-		return fmt.Errorf("%w (%s → %s)", ErrBadTransition, r.Status, to)
-	}
-	from := r.Status
-	now := db.now()
-	r.Status, r.UpdatedAt = to, now
-	switch to {
-	case StatusApproved, StatusRejected:
-		r.DecidedByID, r.DecidedAt, r.Note = actorID, now, note
-	case StatusDownloadReady:
-		r.ReadyAt = now
-	case StatusComplete, StatusExpired, StatusCancelled:
-		r.ClosedAt = now
-	}
-	if err := putRequest(tx, r, from); err != nil {
-		return err
-	}
-	if to == StatusApproved {
-		if err := db.enqueueJobTx(tx, JobRequest, r.ID); err != nil {
-			return err
-		}
-	}
-	return db.auditTx(tx, &AuditEvent{Action: statusActions[to], ActorID: actorID, SubjectID: r.UserID, Detail: requestDetail(r)})
-}
-
-// TransitionRequest moves request id to status to, audited as done by
-// actorID with note (approvals and rejections). check, when given, may
-// refuse by returning an error (ownership, last administrator).
-func (db *DB) TransitionRequest(id uint64, to RequestStatus, actorID uint64, note string, check func(r *DataRequest) error) (*DataRequest, error) {
-	var r *DataRequest
-	err := db.update(func(tx *bolt.Tx) (err error) {
-		if r, err = requestTx(tx, id); err != nil {
-			return err
-		}
-		if check != nil {
-			if err := check(r); err != nil {
-				return err
-			}
-		}
-		if to == StatusApproved && r.Type == RequestDelete {
-			u, err := userTx(tx, r.UserID)
-			if err != nil {
-				return err
-			}
-			if err := lastAdminCheck(tx, u); err != nil {
-				return err
-			}
-		}
-		return db.transitionTx(tx, r, to, actorID, note)
-	})
-	return r, err
-}
-
-// MarkReady moves an export to download_ready, downloadable for days.
-func (db *DB) MarkReady(id uint64, days int) (*DataRequest, error) {
-	var r *DataRequest
-	err := db.update(func(tx *bolt.Tx) (err error) {
-		if r, err = requestTx(tx, id); err != nil {
-			return err
-		}
-		r.ExpiresAt = db.now().AddDate(0, 0, days)
-		return db.transitionTx(tx, r, StatusDownloadReady, 0, "")
-	})
-	return r, err
-}
-
-// ExpireExports moves every export whose download expired at now to
-// expired and returns them.
-func (db *DB) ExpireExports() (gone []DataRequest, err error) {
-	err = db.update(func(tx *bolt.Tx) error {
-		gone = gone[:0]
-		now := db.now()
-		prefix := append([]byte(StatusDownloadReady), 0)
-		var ids []uint64
-		c := tx.Bucket(bRequestsByStatus).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ids = append(ids, btoi(k[len(prefix):]))
-		}
-		for _, id := range ids {
-			r, err := requestTx(tx, id)
-			if err != nil {
-				return err
-			}
-			if now.Before(r.ExpiresAt) {
-				continue
-			}
-			if err := db.transitionTx(tx, r, StatusExpired, 0, ""); err != nil {
-				return err
-			}
-			gone = append(gone, *r)
-		}
-		if len(gone) == 0 {
-			return errNoChange
-		}
-		return nil
-	})
-	if errors.Is(err, errNoChange) {
-		err = nil
-	}
-	return gone, err
 }
 
 // ongoingOfType reports whether userID has an ongoing request of type t.

@@ -20,27 +20,135 @@ func openClockTest(t testing.TB) (*DB, *time.Time) {
 	return db, &now
 }
 
-// Ensure that the lifecycle table allows exactly the documented moves.
+// Ensure that the lifecycle table allows exactly the moves listed here in
+// words, and refuses every other (type, from, to).
 func TestCanTransition(t *testing.T) {
-	allowed := map[[2]RequestStatus][]RequestType{
-		{StatusAwaitingApproval, StatusApproved}:  RequestTypes,
-		{StatusAwaitingApproval, StatusRejected}:  RequestTypes,
-		{StatusAwaitingApproval, StatusCancelled}: RequestTypes,
-		{StatusApproved, StatusProcessing}:        RequestTypes,
-		{StatusApproved, StatusCancelled}:         RequestTypes,
-		{StatusProcessing, StatusDownloadReady}:   {RequestExport},
-		{StatusProcessing, StatusComplete}:        {RequestDelete, RequestOther},
-		{StatusDownloadReady, StatusExpired}:      {RequestExport},
+	all := RequestTypes
+	allowed := []struct {
+		rule     string
+		from, to RequestStatus
+		types    []RequestType
+	}{
+		{"the officer approves a new request", StatusAwaitingApproval, StatusApproved, all},
+		{"the officer rejects a new request", StatusAwaitingApproval, StatusRejected, all},
+		{"the person cancels a request nobody decided yet", StatusAwaitingApproval, StatusCancelled, all},
+		{"the job starts work on an approved request", StatusApproved, StatusProcessing, all},
+		{"the person cancels an approved request before work starts", StatusApproved, StatusCancelled, all},
+		{"an export, once built, is ready to download", StatusProcessing, StatusDownloadReady, []RequestType{RequestExport}},
+		{"a deletion or another request, once carried out, is complete", StatusProcessing, StatusComplete, []RequestType{RequestDelete, RequestOther}},
+		{"a ready export expires after its download period", StatusDownloadReady, StatusExpired, []RequestType{RequestExport}},
+	}
+	// Everything else is refused, for instance: deciding twice, cancelling
+	// work under way, reopening a closed request, skipping the approval.
+	want := map[[3]string]string{}
+	for _, a := range allowed {
+		for _, typ := range a.types {
+			want[[3]string{string(typ), string(a.from), string(a.to)}] = a.rule
+		}
 	}
 	for _, typ := range RequestTypes {
 		for _, from := range RequestStatuses {
 			for _, to := range RequestStatuses {
-				want := slices.Contains(allowed[[2]RequestStatus{from, to}], typ)
-				if got := CanTransition(typ, from, to); got != want {
-					t.Errorf("%s %s → %s: got %v, want %v", typ, from, to, got, want)
+				rule, ok := want[[3]string{string(typ), string(from), string(to)}]
+				if got := CanTransition(typ, from, to); got != ok {
+					if ok {
+						t.Errorf("%s (%s %s → %s): got refused, want allowed", rule, typ, from, to)
+					} else {
+						t.Errorf("%s %s → %s is not a listed move: got allowed, want refused", typ, from, to)
+					}
 				}
 			}
 		}
+	}
+	for _, s := range RequestStatuses {
+		if got, want := s.Cancellable(), s == StatusAwaitingApproval || s == StatusApproved; got != want {
+			t.Errorf("%s cancellable: got %v, want %v (only before work starts)", s, got, want)
+		}
+	}
+}
+
+// Ensure that a change writes its notices and mails in its own transaction
+// (found after reopening), and that a refused or stale change writes
+// neither the status nor any notice nor any mail.
+func TestChangeRequestWritesNoticesOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := testUser(t, db, "ann@example.org", RoleLearner)
+	admin := testUser(t, db, "boss@example.org", RoleAdmin)
+	tell := func(subject string, to ...uint64) []Notice {
+		var out []Notice
+		for _, id := range to {
+			out = append(out, Notice{Notification: &Notification{UserID: id, Subject: subject, Body: subject},
+				Mail: &OutMail{UserID: id, To: "x@example.org", Subject: subject}})
+		}
+		return out
+	}
+	next, err := db.NextRequestID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.CreateRequest(NewRequest{UserID: u.ID, Type: RequestOther, DueDays: 30, ID: next, Notices: tell("filed", u.ID)})
+	if err != nil || r.ID != next {
+		t.Fatalf("create: got %+v, %v; want id %d", r, err, next)
+	}
+	if _, err := db.CreateRequest(NewRequest{UserID: admin.ID, Type: RequestOther, DueDays: 30, ID: next, Notices: tell("stale filing", admin.ID)}); !errors.Is(err, ErrStale) {
+		t.Errorf("filing rendered for a taken number: got %v, want ErrStale", err)
+	}
+	del, err := db.CreateRequest(NewRequest{UserID: admin.ID, Type: RequestDelete, DueDays: 30})
+	if !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("delete the last admin: got %+v, %v; want ErrLastAdmin", del, err)
+	}
+	if _, err := db.ChangeRequest(Change{ID: r.ID, To: StatusApproved, ActorID: admin.ID, From: StatusAwaitingApproval,
+		Notices: tell("approved", u.ID, 4242)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []struct {
+		why string
+		ch  Change
+		err error
+	}{
+		{"a move the table refuses", Change{ID: r.ID, To: StatusRejected, From: StatusApproved, Notices: tell("refused", u.ID)}, ErrBadTransition},
+		{"notices rendered for another status", Change{ID: r.ID, To: StatusCancelled, From: StatusAwaitingApproval, Notices: tell("stale", u.ID)}, ErrStale},
+		{"an unknown request", Change{ID: 999, To: StatusApproved, Notices: tell("unknown", u.ID)}, ErrNotFound},
+	} {
+		before, _ := db.CommitID()
+		if _, err := db.ChangeRequest(ch.ch); !errors.Is(err, ch.err) {
+			t.Errorf("%s: got %v, want %v", ch.why, err, ch.err)
+		}
+		if after, _ := db.CommitID(); after != before {
+			t.Errorf("%s: committed %d transactions, want none", ch.why, after-before)
+		}
+	}
+	db.Close()
+	if db, err = Open(dir, Options{NoSync: true}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got, _ := db.Request(r.ID); got.Status != StatusApproved {
+		t.Errorf("after reopening: got %s, want approved", got.Status)
+	}
+	ns, _, _ := db.Notifications(u.ID, 0)
+	var subjects []string
+	for _, n := range ns {
+		subjects = append(subjects, n.Subject)
+	}
+	if !slices.Equal(subjects, []string{"approved", "filed"}) {
+		t.Errorf("notifications after reopening: got %v, want [approved filed]", subjects)
+	}
+	mails, _ := db.Outbox()
+	var mailed []string
+	for _, m := range mails {
+		mailed = append(mailed, m.Subject)
+	}
+	// The notice to user 4242 (no such account) is skipped with its mail.
+	if !slices.Equal(mailed, []string{"filed", "approved"}) {
+		t.Errorf("outbox after reopening: got %v, want [filed approved]", mailed)
+	}
+	if n, _, _ := db.Notifications(admin.ID, 0); len(n) != 0 {
+		t.Errorf("the stale filing left notifications: %+v", n)
 	}
 }
 
@@ -62,10 +170,10 @@ func TestRequestLifecycle(t *testing.T) {
 	if _, err := db.CreateRequest(NewRequest{UserID: u.ID, Type: RequestOther, DueDays: 30}); err != nil {
 		t.Errorf("an ongoing export must not block another type: %v", err)
 	}
-	if _, err := db.TransitionRequest(r.ID, StatusDownloadReady, 0, "", nil); !errors.Is(err, ErrBadTransition) {
+	if _, err := db.ChangeRequest(Change{ID: r.ID, To: StatusDownloadReady}); !errors.Is(err, ErrBadTransition) {
 		t.Errorf("awaiting → download_ready: got %v, want ErrBadTransition", err)
 	}
-	if r, err = db.TransitionRequest(r.ID, StatusApproved, 9, "fine", nil); err != nil {
+	if r, err = db.ChangeRequest(Change{ID: r.ID, To: StatusApproved, ActorID: 9, Note: "fine"}); err != nil {
 		t.Fatal(err)
 	}
 	if r.Note != "fine" || r.DecidedByID != 9 {
@@ -75,16 +183,19 @@ func TestRequestLifecycle(t *testing.T) {
 	if len(jobs) != 1 || jobs[0].RequestID != r.ID || jobs[0].State != JobPending {
 		t.Fatalf("jobs: got %+v, want one pending for request %d", jobs, r.ID)
 	}
-	if _, err := db.TransitionRequest(r.ID, StatusProcessing, 0, "", nil); err != nil {
+	if _, err := db.ChangeRequest(Change{ID: r.ID, To: StatusProcessing}); err != nil {
 		t.Fatal(err)
 	}
-	if r, err = db.MarkReady(r.ID, 7); err != nil {
+	if r, err = db.ChangeRequest(Change{ID: r.ID, To: StatusDownloadReady, ExpiryDays: 7}); err != nil {
 		t.Fatal(err)
 	}
 	*now = now.AddDate(0, 0, 7)
-	gone, err := db.ExpireExports()
-	if err != nil || len(gone) != 1 {
-		t.Fatalf("expire: got %d, %v; want 1", len(gone), err)
+	due, err := db.DueExpiries()
+	if err != nil || len(due) != 1 || due[0].ID != r.ID {
+		t.Fatalf("due expiries: got %+v, %v; want request %d", due, err, r.ID)
+	}
+	if _, err := db.ChangeRequest(Change{ID: r.ID, To: StatusExpired, From: StatusDownloadReady}); err != nil {
+		t.Fatal(err)
 	}
 	if r, _ = db.Request(r.ID); r.Status != StatusExpired {
 		t.Errorf("got %s, want expired", r.Status)
@@ -117,7 +228,7 @@ func TestListRequests(t *testing.T) {
 		}
 		ids = append(ids, r.ID)
 	}
-	if _, err := db.TransitionRequest(ids[0], StatusRejected, 1, "", nil); err != nil {
+	if _, err := db.ChangeRequest(Change{ID: ids[0], To: StatusRejected, ActorID: 1}); err != nil {
 		t.Fatal(err)
 	}
 	*now = now.AddDate(0, 0, 33) // due in 30..34 days: ids[1], ids[2] late; ids[0] closed; ids[3] due now
@@ -239,10 +350,10 @@ func TestEraseAndCompact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.TransitionRequest(r.ID, StatusProcessing, 0, "", nil); err != nil {
+	if _, err := db.ChangeRequest(Change{ID: r.ID, To: StatusProcessing}); err != nil {
 		t.Fatal(err)
 	}
-	erased, err := db.EraseUser(r.ID)
+	erased, err := db.EraseUser(Erasure{RequestID: r.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
