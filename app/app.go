@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"accord/app/consent"
 	"accord/store"
 
 	"github.com/go-playground/validator/v10"
@@ -60,7 +61,8 @@ type App struct {
 	compactPending atomic.Bool
 	origin         string // scheme://host of the base URL
 
-	pol *policyStore // policies: snapshot of versions, answers in memory
+	consent *consent.Service // policies: snapshot of versions, answers in memory, recording
+	texts   *policyTexts     // policy texts rendered, and what changed between two
 
 	stop chan struct{}
 	jobs sync.WaitGroup

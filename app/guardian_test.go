@@ -68,7 +68,7 @@ func TestMinorCannotAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.db.ActivateVersion(opt.ID, admin.ID)
-	e.app.reloadPolicies()
+	e.reload(t)
 	e.agreeAll(t, g) // the guardian's own answer, so the gate lets them through
 	gc := e.client(t)
 	gc.login("guardian@example.org")

@@ -4,167 +4,29 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
-	"sync/atomic"
 
+	"accord/app/consent"
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
 )
 
-// policyState is an immutable snapshot of every policy and version, swapped
-// whole after each change an administrator makes.
-type policyState struct {
-	entries []store.PolicyEntry
-	version map[uint64]*store.PolicyVersion
-	entry   map[uint64]*store.PolicyEntry
-	// gate lists the active versions for signed-in users, in display order.
-	gate []gateVersion
-}
-
-type gateVersion struct {
-	id       uint64
-	optional bool
-	ownPage  bool
-}
-
-// Answers in memory: one byte each.
-const (
-	ansNone uint8 = iota
-	ansAccepted
-	ansDeclined
-	ansWithdrawn
-)
-
-var ansOf = map[store.AcceptStatus]uint8{store.Accepted: ansAccepted, store.Declined: ansDeclined, store.Withdrawn: ansWithdrawn}
-
-type answer struct {
-	version uint64
-	status  uint8
-}
-
-// consentIndex is the latest answer of each user to each version, rebuilt
-// from the store at start, so that the gate is a lookup. User ids are
-// dense sequence numbers, so the index is a table in chunks of users;
-// readers take no lock: each user's answers sit behind an atomic pointer
-// and are never changed in place (copy on write).
-type consentIndex struct {
-	mu     sync.Mutex // writers
-	chunks atomic.Pointer[[]*answerChunk]
-}
-
-const chunkBits = 12
-
-type answerChunk [1 << chunkBits]atomic.Pointer[[]answer]
-
-func (ix *consentIndex) get(userID uint64) []answer {
-	cs := ix.chunks.Load()
-	if cs == nil || userID>>chunkBits >= uint64(len(*cs)) {
-		return nil
-	}
-	if p := (*cs)[userID>>chunkBits][userID&(1<<chunkBits-1)].Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-func (ix *consentIndex) set(userID, versionID uint64, st uint8) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	var cs []*answerChunk
-	if p := ix.chunks.Load(); p != nil {
-		cs = *p
-	}
-	if need := int(userID>>chunkBits) + 1; need > len(cs) {
-		grown := make([]*answerChunk, need)
-		copy(grown, cs)
-		for i := len(cs); i < need; i++ {
-			grown[i] = new(answerChunk)
-		}
-		cs = grown
-		ix.chunks.Store(&cs)
-	}
-	slot := &cs[userID>>chunkBits][userID&(1<<chunkBits-1)]
-	var old []answer
-	if p := slot.Load(); p != nil {
-		old = *p
-	}
-	next := make([]answer, len(old), len(old)+1)
-	copy(next, old)
-	found := false
-	for i := range next {
-		if next[i].version == versionID {
-			next[i].status, found = st, true
-		}
-	}
-	if !found {
-		next = append(next, answer{versionID, st})
-	}
-	slot.Store(&next)
-}
-
-// clear forgets a user's answers (after an erasure).
-func (ix *consentIndex) clear(userID uint64) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if cs := ix.chunks.Load(); cs != nil && userID>>chunkBits < uint64(len(*cs)) {
-		(*cs)[userID>>chunkBits][userID&(1<<chunkBits-1)].Store(nil)
-	}
-}
-
-// each calls fn with every user that has answers.
-func (ix *consentIndex) each(fn func(userID uint64, ans []answer)) {
-	cs := ix.chunks.Load()
-	if cs == nil {
-		return
-	}
-	for ci, c := range *cs {
-		for i := range c {
-			if p := c[i].Load(); p != nil {
-				fn(uint64(ci)<<chunkBits|uint64(i), *p)
-			}
-		}
-	}
-}
-
-func statusIn(ans []answer, versionID uint64) uint8 {
-	for i := range ans {
-		if ans[i].version == versionID {
-			return ans[i].status
-		}
-	}
-	return ansNone
-}
-
-// policyStore holds the policy feature's memory.
-type policyStore struct {
-	state   atomic.Pointer[policyState]
-	answers consentIndex
-	html    sync.Map // SHA-256 of Markdown → rendered, sanitised HTML
-}
-
-// initPolicies seeds the default policies and loads them and every answer
-// into memory.
+// initPolicies builds the consent service: the default policies seeded,
+// every policy and every answer in memory (package consent owns them).
 func (a *App) initPolicies() error {
-	if err := a.db.SeedPolicies(); err != nil {
+	s, err := consent.New(a.db)
+	if err != nil {
 		return err
 	}
-	a.pol = &policyStore{}
-	if err := a.reloadPolicies(); err != nil {
-		return err
-	}
-	if err := a.db.EachAnswer(func(userID, versionID uint64, st store.AcceptStatus) {
-		a.pol.answers.set(userID, versionID, ansOf[st])
-	}); err != nil {
-		return err
-	}
+	a.consent = s
+	a.texts = newPolicyTexts()
 	return nil
 }
 
 // demoPolicies has the demo people answer the policies: Alice and the DPO
 // for themselves, the guardian for the minor; Bob is left to see the gate.
 func (a *App) demoPolicies(out io.Writer) error {
-	st := a.pol.state.Load()
+	vs := a.consent.Snapshot().ForUsers()
 	for _, who := range []struct{ email, by string }{{"alice@demo.test", ""}, {"dpo@demo.test", ""}, {"guardian@demo.test", ""}, {"minor@demo.test", "guardian@demo.test"}} {
 		u, err := a.db.UserByEmail(who.email)
 		if err != nil {
@@ -179,87 +41,49 @@ func (a *App) demoPolicies(out io.Writer) error {
 			kind, actor = store.ActorGuardian, g.ID
 		}
 		var answers []store.Answer
-		for _, g := range st.gate {
-			t, lang := st.version[g.id].Text(u.Lang)
-			answers = append(answers, store.Answer{UserID: u.ID, VersionID: g.id, Accept: true, Lang: lang, TextHash: t.Hash,
+		for _, v := range vs {
+			t, lang := v.Text(u.Lang)
+			answers = append(answers, store.Answer{UserID: u.ID, VersionID: v.ID, Accept: true, Lang: lang, TextHash: t.Hash,
 				ActorID: actor, ActorKind: kind, Where: store.WhereConsent})
 		}
-		events, err := a.db.RecordAnswers(answers)
-		if err != nil {
+		if _, err := a.consent.Record(answers); err != nil {
 			return err
 		}
-		a.noteAnswers(events)
 	}
 	fmt.Fprintln(out, "demo policies: accepted by alice, dpo, guardian and (by the guardian) minor; bob@demo.test has them pending")
 	return nil
 }
 
-// reloadPolicies takes a new snapshot of the policies after a change.
-func (a *App) reloadPolicies() error {
-	entries, err := a.db.ListPolicies()
-	if err != nil {
-		return err
-	}
-	st := &policyState{entries: entries, version: map[uint64]*store.PolicyVersion{}, entry: map[uint64]*store.PolicyEntry{}}
-	for i := range st.entries {
-		e := &st.entries[i]
-		st.entry[e.ID] = e
-		for j := range e.Versions {
-			v := &e.Versions[j]
-			st.version[v.ID] = v
-			if v.Status == store.StatusActive && v.Audience.ForUsers() {
-				st.gate = append(st.gate, gateVersion{id: v.ID, optional: v.Optional, ownPage: v.Style == store.StyleOwnPage})
-			}
-		}
-	}
-	a.pol.state.Store(st)
-	return nil
+// mayAct reports whether actor may answer for subject as kind (the rule:
+// consent.MayAct), today, under the site's age of digital consent.
+func (a *App) mayAct(kind store.ActorKind, actor, subject *store.User) bool {
+	return consent.MayAct(kind, actor, subject, a.db.Now(), a.Settings().DigitalConsentAge)
 }
 
-// noteAnswers puts recorded events in the in-memory index.
-func (a *App) noteAnswers(events []store.Acceptance) {
-	for _, e := range events {
-		a.pol.answers.set(e.UserID, e.VersionID, ansOf[e.Status])
-	}
-}
+// guards reports whether g may act for m as their guardian (requests,
+// downloads and agreements all ask this).
+func (a *App) guards(g, m *store.User) bool { return a.mayAct(store.ActorGuardian, g, m) }
 
-// hasPending reports whether the user has an active version to answer:
-// compulsory and not accepted, or optional and never answered. It is the
-// gate's check: a few lookups, no allocation.
-func (a *App) hasPending(userID uint64) bool {
-	st := a.pol.state.Load()
-	ans := a.pol.answers.get(userID)
-	for _, g := range st.gate {
-		s := statusIn(ans, g.id)
-		if s == ansNone || (!g.optional && s != ansAccepted) {
-			return true
+// guardianAnswers reports whether u's guardian answers for them: u may not
+// answer for themselves.
+func (a *App) guardianAnswers(u *store.User) bool { return !a.mayAct(store.ActorSelf, u, u) }
+
+// minorsOf lists the minors g may act for.
+func (a *App) minorsOf(g *store.User) ([]store.User, error) {
+	all, err := a.db.Minors(g.ID)
+	var out []store.User
+	for _, m := range all {
+		if a.guards(g, &m) {
+			out = append(out, m)
 		}
 	}
-	return false
-}
-
-// pendingVersions lists the user's pending versions: own-page ones first.
-func (a *App) pendingVersions(userID uint64) []*store.PolicyVersion {
-	st := a.pol.state.Load()
-	ans := a.pol.answers.get(userID)
-	var own, page []*store.PolicyVersion
-	for _, g := range st.gate {
-		s := statusIn(ans, g.id)
-		if s == ansNone || (!g.optional && s != ansAccepted) {
-			if g.ownPage {
-				own = append(own, st.version[g.id])
-			} else {
-				page = append(page, st.version[g.id])
-			}
-		}
-	}
-	return append(own, page...)
+	return out, err
 }
 
 // pendingFor reports whether u has a policy version to answer.
-func (a *App) pendingFor(u *store.User) bool { return u != nil && a.hasPending(u.ID) }
+func (a *App) pendingFor(u *store.User) bool { return u != nil && a.consent.Pending(u.ID) }
 
-// errStatus maps the store's policy errors to statuses.
+// policyErr maps the store's policy errors to statuses.
 func policyErr(err error) error {
 	switch {
 	case errors.Is(err, store.ErrNotActive), errors.Is(err, store.ErrNotDraft):
@@ -276,16 +100,7 @@ func (a *App) policyTiles(c *fiber.Ctx) ([]dashCard, error) {
 	if err != nil {
 		return nil, err
 	}
-	done := 0
-	a.pol.answers.each(func(id uint64, _ []answer) {
-		if !a.hasPending(id) {
-			done++
-		}
-	})
-	pending := max(0, total-done)
-	if len(a.pol.state.Load().gate) == 0 {
-		pending = 0
-	}
+	pending := a.consent.PendingUsers(total)
 	cards := []dashCard{{Title: tr.T("agreements.title"), Text: tr.N("agreements.tile", pending), Href: "/admin/agreements?status=pending", Alert: pending > 0}}
 	if currentUser(c).Role == store.RoleAdmin {
 		cards = append(cards, dashCard{Title: tr.T("admin.policies.title"), Text: tr.T("admin.policies.help"), Href: "/admin/policies"})

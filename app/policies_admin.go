@@ -79,11 +79,11 @@ func (a *App) showAdminPolicies(c *fiber.Ctx, f *Form) error {
 	if err != nil {
 		return err
 	}
-	counts := a.acceptedCounts()
-	st := a.pol.state.Load()
-	rows := make([]policyRow, 0, len(st.entries))
-	for i := range st.entries {
-		e := &st.entries[i]
+	counts := a.consent.AcceptedCounts()
+	entries := a.consent.Snapshot().Entries()
+	rows := make([]policyRow, 0, len(entries))
+	for i := range entries {
+		e := &entries[i]
 		r := policyRow{Entry: e, Shown: e.Active(), Total: total}
 		if r.Shown == nil {
 			r.Shown = e.Latest()
@@ -98,19 +98,6 @@ func (a *App) showAdminPolicies(c *fiber.Ctx, f *Form) error {
 	}
 	p.Data = map[string]any{"Rows": rows}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/admin_list", "", p)
-}
-
-// acceptedCounts counts, per version, the users whose answer is accepted.
-func (a *App) acceptedCounts() map[uint64]int {
-	out := map[uint64]int{}
-	a.pol.answers.each(func(_ uint64, ans []answer) {
-		for _, x := range ans {
-			if x.status == ansAccepted {
-				out[x.version]++
-			}
-		}
-	})
-	return out
 }
 
 // postAdminPolicy creates a policy whose first version is a draft.
@@ -129,7 +116,7 @@ func (a *App) postAdminPolicy(c *fiber.Ctx) error {
 	if err := a.db.CreatePolicy(v, currentUser(c).ID); err != nil {
 		return err
 	}
-	if err := a.reloadPolicies(); err != nil {
+	if err := a.consent.Reload(); err != nil {
 		return err
 	}
 	a.flash(c, "ok", "admin.policies.created")
@@ -139,7 +126,7 @@ func (a *App) postAdminPolicy(c *fiber.Ctx) error {
 // getAdminPolicy shows a policy's versions and what can be done with them.
 func (a *App) getAdminPolicy(c *fiber.Ctx) error {
 	id, _ := strconv.ParseUint(c.Params("id"), 10, 64)
-	e := a.pol.state.Load().entry[id]
+	e := a.consent.Snapshot().Entry(id)
 	if e == nil {
 		return fiber.ErrNotFound
 	}
@@ -161,7 +148,7 @@ func (a *App) showAdminPolicy(c *fiber.Ctx, e *store.PolicyEntry, f *Form) error
 // adminVersion is the version named by :id.
 func (a *App) adminVersion(c *fiber.Ctx) (*store.PolicyVersion, error) {
 	id, _ := strconv.ParseUint(c.Params("id"), 10, 64)
-	if v := a.pol.state.Load().version[id]; v != nil {
+	if v := a.consent.Snapshot().Version(id); v != nil {
 		return v, nil
 	}
 	return nil, fiber.ErrNotFound
@@ -182,7 +169,7 @@ func (a *App) getEditVersion(c *fiber.Ctx) error {
 func (a *App) showEditVersion(c *fiber.Ctx, v *store.PolicyVersion, f *Form) error {
 	p := a.page(c, "admin.policies.edit")
 	p.Form = f
-	p.Data = map[string]any{"V": v, "Entry": a.pol.state.Load().entry[v.PolicyID],
+	p.Data = map[string]any{"V": v, "Entry": a.consent.Snapshot().Entry(v.PolicyID),
 		"PreviewEN": renderMarkdown(f.Get("content_en")), "PreviewFR": renderMarkdown(f.Get("content_fr"))}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/admin_edit", "", p)
 }
@@ -201,8 +188,12 @@ func (a *App) postVersion(c *fiber.Ctx) error {
 	in.SummaryEN, in.SummaryFR = lf(c.FormValue("summary_en")), lf(c.FormValue("summary_fr"))
 	in.ContentEN, in.ContentFR = lf(c.FormValue("content_en")), lf(c.FormValue("content_fr"))
 	minor := in.Minor == "on"
+	tr := a.translator(c)
 	if v.Status == store.StatusActive && !minor {
-		f.fail("minor", a.translator(c).T("admin.policies.minor_needed"))
+		f.fail("minor", tr.T("admin.policies.minor_needed"))
+	}
+	if v.Status == store.StatusActive && in.Revision != v.Revision && f.Err("revision") == "" {
+		f.fail("revision", tr.T("admin.policies.minor_texts_only"))
 	}
 	if f.Invalid() {
 		f.Status = fiber.StatusUnprocessableEntity
@@ -211,10 +202,14 @@ func (a *App) postVersion(c *fiber.Ctx) error {
 	_, err = a.db.SaveVersion(v.ID, currentUser(c).ID, minor, func(sv *store.PolicyVersion) {
 		in.apply(sv, sv.Status == store.StatusDraft)
 	})
-	if err != nil {
+	if errors.Is(err, store.ErrMinorTextsOnly) {
+		f.fail("revision", tr.T("admin.policies.minor_texts_only"))
+		f.Status = fiber.StatusUnprocessableEntity
+		return a.showEditVersion(c, v, f)
+	} else if err != nil {
 		return policyErr(err)
 	}
-	if err := a.reloadPolicies(); err != nil {
+	if err := a.consent.Reload(); err != nil {
 		return err
 	}
 	a.flash(c, "ok", "admin.policies.saved")
@@ -224,14 +219,14 @@ func (a *App) postVersion(c *fiber.Ctx) error {
 // postNewDraft starts a draft from the policy's current text.
 func (a *App) postNewDraft(c *fiber.Ctx) error {
 	id, _ := strconv.ParseUint(c.Params("id"), 10, 64)
-	if a.pol.state.Load().entry[id] == nil {
+	if a.consent.Snapshot().Entry(id) == nil {
 		return fiber.ErrNotFound
 	}
 	v, err := a.db.NewDraft(id, currentUser(c).ID)
 	if err != nil {
 		return err
 	}
-	if err := a.reloadPolicies(); err != nil {
+	if err := a.consent.Reload(); err != nil {
 		return err
 	}
 	return a.redirect(c, "/admin/versions/"+strconv.FormatUint(v.ID, 10)+"/edit")
@@ -267,11 +262,11 @@ func (a *App) postVersionAction(c *fiber.Ctx) error {
 		}
 		f := &Form{Status: fiber.StatusUnprocessableEntity}
 		f.fail("", tr.T("admin.policies.incomplete", "Missing", strings.Join(names, ", ")))
-		return a.showAdminPolicy(c, a.pol.state.Load().entry[v.PolicyID], f)
+		return a.showAdminPolicy(c, a.consent.Snapshot().Entry(v.PolicyID), f)
 	} else if err != nil {
 		return policyErr(err)
 	}
-	if err := a.reloadPolicies(); err != nil {
+	if err := a.consent.Reload(); err != nil {
 		return err
 	}
 	a.flash(c, "ok", "admin.policies.done_"+c.Params("action"))
@@ -288,7 +283,7 @@ func (a *App) postMovePolicy(c *fiber.Ctx) error {
 	if err := a.db.MovePolicy(id, delta, currentUser(c).ID); err != nil {
 		return err
 	}
-	if err := a.reloadPolicies(); err != nil {
+	if err := a.consent.Reload(); err != nil {
 		return err
 	}
 	return a.redirect(c, "/admin/policies")
@@ -319,10 +314,10 @@ type diffLang struct {
 
 // getVersionDiff shows what changed from version a to version b, per language.
 func (a *App) getVersionDiff(c *fiber.Ctx) error {
-	st := a.pol.state.Load()
+	st := a.consent.Snapshot()
 	ida, _ := strconv.ParseUint(c.Params("a"), 10, 64)
 	idb, _ := strconv.ParseUint(c.Params("b"), 10, 64)
-	va, vb := st.version[ida], st.version[idb]
+	va, vb := st.Version(ida), st.Version(idb)
 	if va == nil || vb == nil {
 		return fiber.ErrNotFound
 	}
@@ -332,6 +327,6 @@ func (a *App) getVersionDiff(c *fiber.Ctx) error {
 		langs = append(langs, diffLang{Lang: l, Name: wordDiff(ta.Name, tb.Name), Summary: wordDiff(ta.Summary, tb.Summary), Content: wordDiff(ta.Content, tb.Content)})
 	}
 	p := a.page(c, "admin.policies.diff")
-	p.Data = map[string]any{"A": va, "B": vb, "Langs": langs, "Entry": st.entry[va.PolicyID]}
+	p.Data = map[string]any{"A": va, "B": vb, "Langs": langs, "Entry": st.Entry(va.PolicyID)}
 	return a.render(c, fiber.StatusOK, "policies/admin_diff", "", p)
 }

@@ -35,23 +35,18 @@ func extraPolicies(t *testing.T, e *testEnv, author uint64, ownOptional bool) (n
 			t.Fatal(err)
 		}
 	}
-	if err := e.app.reloadPolicies(); err != nil {
-		t.Fatal(err)
-	}
+	e.reload(t)
 	return news, own
 }
 
 // seeded is the seeded policy named key ("site", "privacy", "cookies").
-func seeded(t *testing.T, e *testEnv, key string) *store.PolicyEntry {
+func seeded(t testing.TB, e *testEnv, key string) *store.PolicyEntry {
 	t.Helper()
-	st := e.app.pol.state.Load()
-	for i := range st.entries {
-		if st.entries[i].Key == key {
-			return &st.entries[i]
-		}
+	p := e.app.consent.Snapshot().Seeded(key)
+	if p == nil {
+		t.Fatalf("no seeded %s policy", key)
 	}
-	t.Fatalf("no seeded %s policy", key)
-	return nil
+	return p
 }
 
 // lastStatus is the status of u's newest event about version id.
@@ -135,7 +130,7 @@ func TestBrowserConsentGate(t *testing.T) {
 
 			// The consent page: three compulsory checkboxes, one optional question.
 			for _, id := range e.activeIDs() {
-				v := e.app.pol.state.Load().version[id]
+				v := e.app.consent.Snapshot().Version(id)
 				if v.Style == store.StyleOwnPage {
 					if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll('[name="v%d"]').length`, id)); n != 0 {
 						t.Errorf("consent page: the answered own-page policy is asked again")
@@ -181,7 +176,7 @@ func TestBrowserConsentGate(t *testing.T) {
 			}
 
 			for _, id := range e.activeIDs() {
-				v := e.app.pol.state.Load().version[id]
+				v := e.app.consent.Snapshot().Version(id)
 				switch {
 				case id == site.ID || v.Style == store.StyleOwnPage:
 				case v.Optional:
@@ -223,7 +218,7 @@ func TestBrowserAdminEditsPolicy(t *testing.T) {
 	if !strings.HasSuffix(b.path(), "/edit") {
 		t.Fatalf("new draft: got %s, want its edit page", b.path())
 	}
-	draft := e.app.pol.state.Load().entry[site.ID].Latest()
+	draft := e.app.consent.Snapshot().Entry(site.ID).Latest()
 	if draft.Status != store.StatusDraft || draft.ID == old.ID {
 		t.Fatalf("new draft: got %s version %d", draft.Status, draft.ID)
 	}
@@ -248,14 +243,14 @@ func TestBrowserAdminEditsPolicy(t *testing.T) {
 		t.Errorf("after save: the edit page lost the new sentence")
 	}
 	// The French text, untouched in its textarea, is the same text.
-	if saved := e.app.pol.state.Load().version[draft.ID]; saved.Texts["fr"].Hash != old.Texts["fr"].Hash || strings.Contains(saved.Texts["en"].Content, "\r") {
+	if saved := e.app.consent.Snapshot().Version(draft.ID); saved.Texts["fr"].Hash != old.Texts["fr"].Hash || strings.Contains(saved.Texts["en"].Content, "\r") {
 		t.Errorf("after save: the untouched French text changed (hash %s, was %s)", saved.Texts["fr"].Hash, old.Texts["fr"].Hash)
 	}
 
 	// Activate: the confirm dialog is accepted.
 	b.visit(fmt.Sprintf("/admin/policies/%d", site.ID))
 	b.submit(fmt.Sprintf(`form[action="/admin/versions/%d/activate"] button`, draft.ID))
-	if got := e.app.pol.state.Load().entry[site.ID].Active(); got == nil || got.ID != draft.ID {
+	if got := e.app.consent.Snapshot().Entry(site.ID).Active(); got == nil || got.ID != draft.ID {
 		t.Fatalf("activate: the draft is not the active version")
 	}
 	b.visit(fmt.Sprintf("/admin/versions/%d/diff/%d", old.ID, draft.ID))
@@ -357,11 +352,9 @@ func TestBrowserAcceptOnBehalf(t *testing.T) {
 	ann := e.user(t, "ann@example.org", store.RoleLearner) // before the newsletter: pending
 	news, own := extraPolicies(t, e, admin.ID, false)
 	e.agreeAll(t, admin)
-	events, err := e.db.RecordAnswers([]store.Answer{{UserID: ann.ID, VersionID: own.ID, Accept: true, Lang: "en", TextHash: own.Texts["en"].Hash, Where: store.WhereConsent}})
-	if err != nil {
+	if _, err := e.app.consent.Record([]store.Answer{{UserID: ann.ID, VersionID: own.ID, Accept: true, Lang: "en", TextHash: own.Texts["en"].Hash, Where: store.WhereConsent}}); err != nil {
 		t.Fatal(err)
 	}
-	e.app.noteAnswers(events)
 
 	b.login("root@example.org")
 	b.visit(fmt.Sprintf("/admin/agreements?version=%d&status=pending&q=ann", news.ID))
@@ -478,9 +471,7 @@ func TestBrowserPolicyScreens(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.app.reloadPolicies(); err != nil {
-		t.Fatal(err)
-	}
+	e.reload(t)
 	cookies := seeded(t, e, "cookies")
 	// Answer the cookie banner (once per account), so that it does not top every shot.
 	noBanner := func() {

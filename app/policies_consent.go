@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"accord/store"
 
@@ -19,7 +18,7 @@ import (
 // (htmx: 200 + HX-Redirect), remembering where they were going (GET only).
 func (a *App) consentGate(c *fiber.Ctx) error {
 	u := currentUser(c)
-	if u == nil || !a.hasPending(u.ID) || gateExempt(c.Path()) {
+	if u == nil || !a.consent.Pending(u.ID) || gateExempt(c.Path()) {
 		return c.Next()
 	}
 	to := "/consent"
@@ -31,42 +30,10 @@ func (a *App) consentGate(c *fiber.Ctx) error {
 	return a.redirect(c, to)
 }
 
-// isMinor reports whether u is a minor with a guardian: the guardian
-// answers for them (GDPR art. 8, loi 78-17 art. 45).
-// guards reports whether g may act for m: m is linked to g and still
-// under the age of digital consent. A guardian's rights end when the link
-// is removed or the minor comes of age (GDPR art. 8).
-func (a *App) guards(g, m *store.User) bool {
-	return g != nil && m.GuardianID == g.ID && a.isMinor(m)
-}
-
-// minorsOf lists the minors g may act for.
-func (a *App) minorsOf(g *store.User) ([]store.User, error) {
-	all, err := a.db.Minors(g.ID)
-	var out []store.User
-	for _, m := range all {
-		if a.guards(g, &m) {
-			out = append(out, m)
-		}
-	}
-	return out, err
-}
-
-func (a *App) isMinor(u *store.User) bool {
-	if u.GuardianID == 0 {
-		return false
-	}
-	birth, err := time.Parse("2006-01-02", u.BirthDate)
-	if err != nil {
-		return true
-	}
-	return ageOn(birth, a.db.Now()) < a.Settings().DigitalConsentAge
-}
-
 // consentItems are the versions the consent page shows now: the first
 // pending own-page version alone, else every pending consent-page one.
 func (a *App) consentItems(userID uint64) (items []*store.PolicyVersion, ownPage bool) {
-	pending := a.pendingVersions(userID)
+	pending := a.consent.PendingVersions(userID)
 	if len(pending) > 0 && pending[0].Style == store.StyleOwnPage {
 		return pending[:1], true
 	}
@@ -87,7 +54,7 @@ func (a *App) showConsent(c *fiber.Ctx, f *Form) error {
 	}
 	p := a.page(c, "consent.title")
 	p.Form = f
-	if a.isMinor(u) {
+	if a.guardianAnswers(u) {
 		p.Data = map[string]any{"Minor": true}
 		return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/consent", "", p)
 	}
@@ -138,11 +105,7 @@ func formAnswers(f *Form) map[uint64]string {
 
 // answerable is the active version id for signed-in users, or nil.
 func (a *App) answerable(id uint64) *store.PolicyVersion {
-	v := a.pol.state.Load().version[id]
-	if v == nil || v.Status != store.StatusActive || !v.Audience.ForUsers() {
-		return nil
-	}
-	return v
+	return a.consent.Snapshot().Answerable(id)
 }
 
 // postConsent records the answers to the versions shown. Every version
@@ -154,7 +117,7 @@ func (a *App) postConsent(c *fiber.Ctx) error {
 		Next string `form:"next" validate:"max=2048"`
 	}
 	f := a.bind(c, &in)
-	if a.isMinor(u) {
+	if a.guardianAnswers(u) {
 		return fiber.ErrForbidden
 	}
 	given := formAnswers(f)
@@ -185,7 +148,7 @@ func (a *App) postConsent(c *fiber.Ctx) error {
 		return err
 	}
 	next := safeNext(in.Next)
-	if a.hasPending(u.ID) {
+	if a.consent.Pending(u.ID) {
 		to := "/consent"
 		if next != "" {
 			to += "?next=" + url.QueryEscape(next)
@@ -197,18 +160,17 @@ func (a *App) postConsent(c *fiber.Ctx) error {
 
 // allAnswered reports whether every answer is already the user's.
 func (a *App) allAnswered(userID uint64, given map[uint64]string) bool {
-	ans := a.pol.answers.get(userID)
 	for id, g := range given {
-		s := statusIn(ans, id)
-		if (g == "accept") != (s == ansAccepted) || s == ansNone {
+		s := a.consent.Status(userID, id)
+		if (g == "accept") != (s == store.Accepted) || s == "" {
 			return false
 		}
 	}
 	return true
 }
 
-// record stores answers for subject in the language of the page (with the
-// hash of the exact text shown) and notes them in memory.
+// record stores answers for subject in the language of the page, with the
+// hash of the exact text shown.
 func (a *App) record(c *fiber.Ctx, subject *store.User, given map[uint64]string, kind store.ActorKind, actorID uint64, note string, where store.Where) error {
 	lang := a.translator(c).Lang
 	answers := make([]store.Answer, 0, len(given))
@@ -221,11 +183,9 @@ func (a *App) record(c *fiber.Ctx, subject *store.User, given map[uint64]string,
 		answers = append(answers, store.Answer{UserID: subject.ID, VersionID: id, Accept: g == "accept", Lang: got, TextHash: t.Hash,
 			ActorID: actorID, ActorKind: kind, Note: note, Where: where})
 	}
-	events, err := a.db.RecordAnswers(answers)
-	if err != nil {
+	if _, err := a.consent.Record(answers); err != nil {
 		return policyErr(err)
 	}
-	a.noteAnswers(events)
 	return nil
 }
 
@@ -233,9 +193,9 @@ func (a *App) record(c *fiber.Ctx, subject *store.User, given map[uint64]string,
 func (a *App) signupPolicies(c *fiber.Ctx) any {
 	var out []versionView
 	lang := a.translator(c).Lang
-	for _, g := range a.pol.state.Load().gate {
-		if !g.optional {
-			out = append(out, a.viewOf(a.pol.state.Load().version[g.id], lang))
+	for _, v := range a.consent.Snapshot().ForUsers() {
+		if !v.Optional {
+			out = append(out, a.viewOf(v, lang))
 		}
 	}
 	return out
@@ -245,8 +205,8 @@ func (a *App) signupPolicies(c *fiber.Ctx) any {
 // compulsory version.
 func (a *App) checkSignupPolicies(c *fiber.Ctx, f *Form) {
 	tr := a.translator(c)
-	for _, g := range a.pol.state.Load().gate {
-		if name := "v" + strconv.FormatUint(g.id, 10); !g.optional && !f.Has(name, "accept") {
+	for _, v := range a.consent.Snapshot().ForUsers() {
+		if name := "v" + strconv.FormatUint(v.ID, 10); !v.Optional && !f.Has(name, "accept") {
 			f.fail(name, tr.T("consent.required"))
 		}
 	}
@@ -256,9 +216,9 @@ func (a *App) checkSignupPolicies(c *fiber.Ctx, f *Form) {
 // versions are asked at first sign-in.
 func (a *App) recordSignupPolicies(c *fiber.Ctx, f *Form, u *store.User) error {
 	given := map[uint64]string{}
-	for _, g := range a.pol.state.Load().gate {
-		if !g.optional && f.Has("v"+strconv.FormatUint(g.id, 10), "accept") {
-			given[g.id] = "accept"
+	for _, v := range a.consent.Snapshot().ForUsers() {
+		if !v.Optional && f.Has("v"+strconv.FormatUint(v.ID, 10), "accept") {
+			given[v.ID] = "accept"
 		}
 	}
 	err := a.record(c, u, given, store.ActorSelf, u.ID, "", store.WhereSignup)

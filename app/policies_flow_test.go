@@ -57,7 +57,7 @@ func TestProfilePolicies(t *testing.T) {
 	if err := e.db.ActivateVersion(opt.ID, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.app.reloadPolicies()
+	e.reload(t)
 	c := e.client(t)
 	c.login("ann@example.org")
 	page := c.get("/consent").want(t, http.StatusOK)
@@ -174,9 +174,9 @@ func TestAdminPolicyFlow(t *testing.T) {
 	}
 
 	// A new draft of the site policy, with a changed sentence.
-	site := e.app.pol.state.Load().entries[0]
+	site := e.app.consent.Snapshot().Entries()[0]
 	c.post("/admin/policies/"+strconv.FormatUint(site.ID, 10)+"/versions", nil).want(t, http.StatusSeeOther)
-	draft := e.app.pol.state.Load().entries[0].Latest()
+	draft := e.app.consent.Snapshot().Entries()[0].Latest()
 	if draft.Status != store.StatusDraft {
 		t.Fatalf("got %s, want a draft", draft.Status)
 	}
@@ -229,7 +229,7 @@ func TestAdminPolicyFlow(t *testing.T) {
 	}
 	// Reorder and a new policy.
 	c.post("/admin/policies/"+strconv.FormatUint(site.ID, 10)+"/move", url.Values{"direction": {"down"}}).want(t, http.StatusSeeOther)
-	if e.app.pol.state.Load().entries[1].ID != site.ID {
+	if e.app.consent.Snapshot().Entries()[1].ID != site.ID {
 		t.Errorf("reorder: the site policy did not move down")
 	}
 	c.post("/admin/policies", url.Values{"revision": {"1"}, "type": {"other"}, "audience": {"all"}, "style": {"own_page"}, "name_en": {"Own"}}).want(t, http.StatusSeeOther)
@@ -293,7 +293,7 @@ func TestConsentOwnPage(t *testing.T) {
 	if err := e.db.ActivateVersion(own.ID, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.app.reloadPolicies()
+	e.reload(t)
 	c := e.client(t)
 	c.login("ann@example.org")
 	page := c.get("/consent").want(t, http.StatusOK)
@@ -328,7 +328,7 @@ func TestFallbackAndStaffGate(t *testing.T) {
 	if err := e.db.CreatePolicy(v, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.app.reloadPolicies()
+	e.reload(t)
 	c := e.client(t)
 	c.login("root@example.org")
 	c.get("/profile").want(t, http.StatusSeeOther)

@@ -30,21 +30,6 @@ func renderMarkdown(src string) template.HTML {
 	return template.HTML(policyHTML.SanitizeBytes(buf.Bytes()))
 }
 
-// policyHTMLFor renders a text, remembering it by hash (texts are few and
-// never change under a hash).
-func (a *App) policyHTMLFor(t store.PolicyText) template.HTML {
-	h := t.Hash
-	if h == "" {
-		h = store.HashText(t.Content)
-	}
-	if v, ok := a.pol.html.Load(h); ok {
-		return v.(template.HTML)
-	}
-	out := renderMarkdown(t.Content)
-	a.pol.html.Store(h, out)
-	return out
-}
-
 // versionView is a version as a page shows it, in the reader's language.
 type versionView struct {
 	V        *store.PolicyVersion
@@ -58,19 +43,16 @@ type versionView struct {
 
 func (a *App) viewOf(v *store.PolicyVersion, lang string) versionView {
 	t, got := v.Text(lang)
-	st := a.pol.state.Load()
-	return versionView{V: v, Entry: st.entry[v.PolicyID], Text: t, Lang: got, Fallback: got != lang, HTML: a.policyHTMLFor(t)}
+	return versionView{V: v, Entry: a.consent.Snapshot().Entry(v.PolicyID), Text: t, Lang: got, Fallback: got != lang, HTML: a.policyHTMLFor(t)}
 }
 
 // cookiePolicyRef is the active cookie-policy version and the SHA-256 of
 // its text in lang, recorded with every cookie choice.
 func (a *App) cookiePolicyRef(lang string) (versionID uint64, textHash string) {
-	for _, e := range a.pol.state.Load().entries {
-		if e.Key == "cookies" {
-			if v := e.Active(); v != nil {
-				t, _ := v.Text(lang)
-				return v.ID, t.Hash
-			}
+	if e := a.consent.Snapshot().Seeded("cookies"); e != nil {
+		if v := e.Active(); v != nil {
+			t, _ := v.Text(lang)
+			return v.ID, t.Hash
 		}
 	}
 	return 0, ""
@@ -80,9 +62,9 @@ func (a *App) cookiePolicyRef(lang string) (versionID uint64, textHash string) {
 func (a *App) getPolicies(c *fiber.Ctx) error {
 	p := a.page(c, "policies.title")
 	var rows []versionView
-	for i := range a.pol.state.Load().entries {
-		e := &a.pol.state.Load().entries[i]
-		if v := e.Active(); v != nil {
+	entries := a.consent.Snapshot().Entries()
+	for i := range entries {
+		if v := entries[i].Active(); v != nil {
 			rows = append(rows, a.viewOf(v, p.Lang))
 		}
 	}
@@ -94,15 +76,15 @@ func (a *App) getPolicies(c *fiber.Ctx) error {
 // (?version=); drafts only to administrators.
 func (a *App) getPolicy(c *fiber.Ctx) error {
 	id, _ := strconv.ParseUint(c.Params("id"), 10, 64)
-	st := a.pol.state.Load()
-	e := st.entry[id]
+	st := a.consent.Snapshot()
+	e := st.Entry(id)
 	if e == nil {
 		return fiber.ErrNotFound
 	}
 	v := e.Active()
 	if q := c.Query("version"); q != "" {
 		vid, _ := strconv.ParseUint(q, 10, 64)
-		v = st.version[vid]
+		v = st.Version(vid)
 	}
 	u := currentUser(c)
 	if v == nil || v.PolicyID != e.ID || (v.Status == store.StatusDraft && (u == nil || u.Role != store.RoleAdmin)) {

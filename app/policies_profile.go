@@ -3,6 +3,7 @@ package app
 import (
 	"strconv"
 
+	"accord/app/consent"
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,19 +26,15 @@ func (a *App) agreementRows(subject *store.User, lang string) ([]agreementRow, e
 	if err != nil {
 		return nil, err
 	}
-	st := a.pol.state.Load()
+	st := a.consent.Snapshot()
 	var rows []agreementRow
 	names := map[uint64]string{}
-	for _, g := range st.gate {
-		v := st.version[g.id]
-		row := agreementRow{View: a.viewOf(v, lang), Status: "pending"}
+	for _, v := range st.ForUsers() {
+		row := agreementRow{View: a.viewOf(v, lang), Status: consent.Label(v, a.consent.Status(subject.ID, v.ID))}
 		for i := range events { // newest first
 			if e := &events[i]; e.PolicyID == v.PolicyID {
 				row.Last = e
 				row.Current = e.VersionID == v.ID
-				if row.Current {
-					row.Status = string(e.Status)
-				}
 				break
 			}
 		}
@@ -50,7 +47,7 @@ func (a *App) agreementRows(subject *store.User, lang string) ([]agreementRow, e
 				}
 				row.ActorName = names[e.ActorID]
 			}
-			if old := st.version[e.VersionID]; old != nil {
+			if old := st.Version(e.VersionID); old != nil {
 				row.Answered = versionView{V: old, Lang: e.Lang}
 				row.Answered.Text, _ = old.Text(e.Lang)
 			}
@@ -100,7 +97,7 @@ func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *
 		p.Title = p.T("agreements.minor.title", "Name", subject.Name())
 	}
 	// A minor sees their agreements; their guardian answers (GDPR art. 8).
-	canAnswer := !(self && a.isMinor(subject))
+	canAnswer := !(self && a.guardianAnswers(subject))
 	p.Data = map[string]any{"Rows": rows, "Base": base, "Subject": subject, "Self": self, "CanAnswer": canAnswer}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/agreements", "policies/_agreements", p)
 }
@@ -108,7 +105,7 @@ func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *
 // postMyAnswer accepts or declines a version from the profile.
 func (a *App) postMyAnswer(c *fiber.Ctx) error {
 	u := currentUser(c)
-	if a.isMinor(u) { // the guardian answers for a minor (GDPR art. 8)
+	if a.guardianAnswers(u) { // the guardian answers for a minor (GDPR art. 8)
 		return fiber.ErrForbidden
 	}
 	return a.answerFor(c, u, "/profile/policies", store.ActorSelf)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"accord/app/consent"
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
@@ -47,13 +48,13 @@ func readReportQuery(c *fiber.Ctx) reportQuery {
 
 // versions are the versions the report covers: the one asked for, else
 // the active one of the policy asked for, else every active one.
-func (q reportQuery) versions(st *policyState) []*store.PolicyVersion {
-	if v := st.version[q.VersionID]; v != nil {
+func (q reportQuery) versions(st *consent.Snapshot) []*store.PolicyVersion {
+	if v := st.Version(q.VersionID); v != nil {
 		return []*store.PolicyVersion{v}
 	}
 	var out []*store.PolicyVersion
-	for _, g := range st.gate {
-		if v := st.version[g.id]; q.PolicyID == 0 || v.PolicyID == q.PolicyID {
+	for _, v := range st.ForUsers() {
+		if q.PolicyID == 0 || v.PolicyID == q.PolicyID {
 			out = append(out, v)
 		}
 	}
@@ -67,8 +68,6 @@ type reportRow struct {
 	Status  string
 	Event   *store.AnswerRef // nil when pending
 }
-
-var ansNames = [...]string{ansAccepted: "accepted", ansDeclined: "declined", ansWithdrawn: "withdrawn"}
 
 // versionCount is how a version stands among the users filtered.
 type versionCount struct {
@@ -84,7 +83,7 @@ type versionCount struct {
 // come from the in-memory index (a page: the file's answers are read only
 // for the rows shown); without, all from the file's snapshot (the CSV).
 func (a *App) scanReport(q reportQuery, lang string, fromMemory bool, want func(n int) bool, row func(r *reportRow) error) ([]versionCount, int, error) {
-	vs := q.versions(a.pol.state.Load())
+	vs := q.versions(a.consent.Snapshot())
 	counts := make([]versionCount, len(vs))
 	for i, v := range vs {
 		counts[i].Version = a.viewOf(v, lang)
@@ -104,23 +103,19 @@ func (a *App) scanReport(q reportQuery, lang string, fromMemory bool, want func(
 				return nil
 			}
 		}
-		var mem []answer
-		if fromMemory {
-			mem = a.pol.answers.get(ua.ID)
-		}
 		for i, v := range vs {
-			status, event := "pending", -1
+			var last store.AcceptStatus
+			event := -1
 			if fromMemory {
-				if s := statusIn(mem, v.ID); s != ansNone {
-					status = ansNames[s]
-				}
+				last = a.consent.Status(ua.ID, v.ID)
 			} else {
 				for j := range ua.Refs {
 					if ua.Refs[j].VersionID == v.ID {
-						status, event = string(ua.Refs[j].Status), j
+						last, event = ua.Refs[j].Status, j
 					}
 				}
 			}
+			status := consent.Label(v, last)
 			c := &counts[i]
 			c.Total++
 			switch status {
@@ -147,7 +142,7 @@ func (a *App) scanReport(q reportQuery, lang string, fromMemory bool, want func(
 				}
 			}
 			r := &reportRow{User: u, Version: v, Status: status}
-			if fromMemory && status != "pending" {
+			if fromMemory && last != "" {
 				ua.LoadRefs()
 				for j := range ua.Refs {
 					if ua.Refs[j].VersionID == v.ID {
@@ -193,10 +188,10 @@ func (a *App) showAgreementsReport(c *fiber.Ctx, f *Form) error {
 	if err != nil {
 		return err
 	}
-	st := a.pol.state.Load()
+	st := a.consent.Snapshot()
 	var active []versionView
-	for _, g := range st.gate {
-		active = append(active, a.viewOf(st.version[g.id], p.Lang))
+	for _, v := range st.ForUsers() {
+		active = append(active, a.viewOf(v, p.Lang))
 	}
 	csv := url.Values{}
 	for k, v := range map[string]string{"policy": c.Query("policy"), "version": c.Query("version"), "status": q.Status, "role": string(q.Role), "q": c.Query("q")} {
@@ -205,7 +200,7 @@ func (a *App) showAgreementsReport(c *fiber.Ctx, f *Form) error {
 		}
 	}
 	p.Data = map[string]any{"Rows": rows, "Counts": counts, "Total": total, "Query": q, "QText": c.Query("q"),
-		"Entries": st.entries, "Active": active, "CSV": "/admin/agreements.csv?" + csv.Encode(),
+		"Entries": st.Entries(), "Active": active, "CSV": "/admin/agreements.csv?" + csv.Encode(),
 		"Pages": pagination(c, q.Page, total, agreementsPerPage)}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/report", "", p)
 }
@@ -287,12 +282,11 @@ func (a *App) postAcceptOnBehalf(c *fiber.Ctx) error {
 	staff := currentUser(c)
 	for _, u := range users {
 		t, got := v.Text(u.Lang)
-		events, err := a.db.RecordAnswers([]store.Answer{{UserID: u.ID, VersionID: v.ID, Accept: true, Lang: got, TextHash: t.Hash,
+		_, err := a.consent.Record([]store.Answer{{UserID: u.ID, VersionID: v.ID, Accept: true, Lang: got, TextHash: t.Hash,
 			ActorID: staff.ID, ActorKind: store.ActorStaff, Note: strings.TrimSpace(in.Note), Where: store.WhereReport}})
 		if err != nil {
 			return policyErr(err)
 		}
-		a.noteAnswers(events)
 	}
 	a.flash(c, "ok", "agreements.on_behalf_done", "Count", len(users))
 	return a.redirect(c, "/admin/agreements?version="+strconv.FormatUint(v.ID, 10))

@@ -16,23 +16,29 @@ import (
 func (e *testEnv) agreeAll(t testing.TB, u *store.User) {
 	t.Helper()
 	var answers []store.Answer
-	st := e.app.pol.state.Load()
-	for _, g := range st.gate {
-		answers = append(answers, store.Answer{UserID: u.ID, VersionID: g.id, Accept: true, Lang: "en",
-			TextHash: st.version[g.id].Texts["en"].Hash, Where: store.WhereConsent})
+	for _, v := range e.app.consent.Snapshot().ForUsers() {
+		answers = append(answers, store.Answer{UserID: u.ID, VersionID: v.ID, Accept: true, Lang: "en",
+			TextHash: v.Texts["en"].Hash, Where: store.WhereConsent})
 	}
-	events, err := e.db.RecordAnswers(answers)
-	if err != nil {
+	if _, err := e.app.consent.Record(answers); err != nil {
 		t.Fatal(err)
 	}
-	e.app.noteAnswers(events)
+}
+
+// reload has the consent service take a new snapshot of the policies,
+// after a test changed them in the store directly.
+func (e *testEnv) reload(t testing.TB) {
+	t.Helper()
+	if err := e.app.consent.Reload(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // activeIDs are the active versions for users, in display order.
 func (e *testEnv) activeIDs() []uint64 {
 	var ids []uint64
-	for _, g := range e.app.pol.state.Load().gate {
-		ids = append(ids, g.id)
+	for _, v := range e.app.consent.Snapshot().ForUsers() {
+		ids = append(ids, v.ID)
 	}
 	return ids
 }
@@ -189,7 +195,7 @@ func TestConsentConflict(t *testing.T) {
 	if err := e.db.ActivateVersion(draft.ID, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.app.reloadPolicies()
+	e.reload(t)
 	c.post("/consent", f).want(t, http.StatusConflict) // guests only
 	c.post("/consent", url.Values{"v999": {"accept"}}).want(t, http.StatusConflict)
 	if events, _ := e.db.UserAcceptances(2); len(events) != 0 {
@@ -265,14 +271,12 @@ func TestWordDiff(t *testing.T) {
 func TestVersionFormLineEnds(t *testing.T) {
 	e := newEnv(t)
 	admin := e.user(t, "root@example.org", store.RoleAdmin)
-	site := e.app.pol.state.Load().entries[0]
+	site := e.app.consent.Snapshot().Entries()[0]
 	draft, err := e.db.NewDraft(site.ID, admin.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.app.reloadPolicies(); err != nil {
-		t.Fatal(err)
-	}
+	e.reload(t)
 	c := e.client(t)
 	c.login("root@example.org")
 	vals := url.Values(versionValues(draft).Values)
@@ -289,5 +293,42 @@ func TestVersionFormLineEnds(t *testing.T) {
 		if strings.Contains(got.Texts[l].Content, "\r") || got.Texts[l].Hash != old.Texts[l].Hash {
 			t.Errorf("%s: got a text with CR or hash %s, want the hash %s of the untouched text", l, got.Texts[l].Hash, old.Texts[l].Hash)
 		}
+	}
+}
+
+// Ensure that a minor change of the active version that changes its
+// revision is refused with the form (422, in the reader's language) and
+// saves nothing, while the same form with the revision kept is saved.
+func TestMinorChangeKeepsRevision(t *testing.T) {
+	for _, tc := range []struct{ lang, msg string }{
+		{"en", "A minor change may only change the texts"},
+		{"fr", "Une modification mineure ne change que les textes"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newEnv(t)
+			admin := e.user(t, "root@example.org", store.RoleAdmin)
+			e.agreeAll(t, admin)
+			site := seeded(t, e, "site").Active()
+			c := e.client(t)
+			c.login("root@example.org")
+			path := "/admin/versions/" + itoa(site.ID)
+			c.get(path+"/edit?lang="+tc.lang).want(t, http.StatusOK)
+			vals := url.Values(versionValues(site).Values)
+			vals.Set("minor", "on")
+			vals.Set("revision", "1.1")
+			vals.Set("content_en", site.Texts["en"].Content+"\nTypo fixed.\n")
+			res := c.post(path, vals).want(t, http.StatusUnprocessableEntity)
+			if !res.has(tc.msg) || !res.has("Typo fixed.") {
+				t.Errorf("422: want %q and the text as typed", tc.msg)
+			}
+			if got, _ := e.db.PolicyVersion(site.ID); got.Revision != "1.0" || got.Texts["en"].Hash != site.Texts["en"].Hash {
+				t.Errorf("refused, yet saved: revision %q", got.Revision)
+			}
+			vals.Set("revision", site.Revision)
+			c.post(path, vals).want(t, http.StatusSeeOther)
+			if got, _ := e.db.PolicyVersion(site.ID); got.Texts["en"].Hash == site.Texts["en"].Hash || len(got.Changes) != 1 {
+				t.Errorf("the minor change with the revision kept was not saved")
+			}
+		})
 	}
 }

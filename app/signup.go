@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"accord/app/consent"
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
@@ -110,16 +111,7 @@ func (a *App) checkAge(tr *Translator, f *Form, birth string, minAge int) {
 		f.fail("birth_date", tr.T("validation.birth_date"))
 		return
 	}
-	if ageOn(d, now) < minAge {
+	if consent.Age(d, now) < minAge {
 		f.fail("birth_date", tr.T("auth.signup.minor", "Age", minAge))
 	}
-}
-
-// ageOn is the age in whole years on day now of someone born on birth.
-func ageOn(birth, now time.Time) int {
-	age := now.Year() - birth.Year()
-	if now.Month() < birth.Month() || (now.Month() == birth.Month() && now.Day() < birth.Day()) {
-		age--
-	}
-	return age
 }

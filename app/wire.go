@@ -55,7 +55,7 @@ func (a *App) afterSignIn(c *fiber.Ctx, u *store.User) error {
 // forgetErased drops an erased user from every in-memory copy: policy
 // answers, cookie choices, notification counts.
 func (a *App) forgetErased(userID uint64) {
-	a.pol.answers.clear(userID)
+	a.consent.Forget(userID)
 	a.forgetChoices(userID)
 	if err := a.reloadNoticeCounts(); err != nil {
 		a.log.Error("reload notification counts", "err", err)

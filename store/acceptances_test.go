@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -171,6 +172,61 @@ func TestVersionLifecycle(t *testing.T) {
 	}
 	if _, err := db.DeleteVersion(v.ID, 1); !errors.Is(err, ErrNotDraft) {
 		t.Errorf("delete inactive: got %v, want ErrNotDraft", err)
+	}
+}
+
+// Ensure that a minor change of the active version may change its texts
+// and nothing else, and that a refused one saves nothing.
+func TestMinorChangeOnlyTexts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(v *PolicyVersion)
+		ok     bool
+	}{
+		{"a typo fixed in the English text is a minor change", func(v *PolicyVersion) {
+			v.Texts["en"] = PolicyText{Name: "N", Summary: "S", Content: "C, fixed"}
+		}, true},
+		{"a name and a summary reworded are a minor change", func(v *PolicyVersion) {
+			v.Texts["fr"] = PolicyText{Name: "Nom", Summary: "Résumé", Content: "C fr"}
+		}, true},
+		{"saving the same texts is a minor change", func(v *PolicyVersion) {}, true},
+		{"a new revision label is not a minor change", func(v *PolicyVersion) { v.Revision = "1.1" }, false},
+		{"making a compulsory policy optional is not a minor change", func(v *PolicyVersion) { v.Optional = true }, false},
+		{"a new audience is not a minor change", func(v *PolicyVersion) { v.Audience = AudienceGuests }, false},
+		{"a new type is not a minor change", func(v *PolicyVersion) { v.Type = TypePrivacy }, false},
+		{"moving the agreement to its own page is not a minor change", func(v *PolicyVersion) { v.Style = StyleOwnPage }, false},
+		{"rewriting the record of earlier minor changes is not a minor change", func(v *PolicyVersion) { v.Changes = nil }, false},
+		{"a text changed with the revision is not a minor change", func(v *PolicyVersion) {
+			v.Revision = "2"
+			v.Texts["en"] = PolicyText{Name: "N", Summary: "S", Content: "Other"}
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openFile(t, Options{NoSync: true})
+			v := &PolicyVersion{Revision: "1", Type: TypeOther, Audience: AudienceAll, Style: StyleConsentPage,
+				Texts: map[string]PolicyText{"en": {Name: "N", Summary: "S", Content: "C"}, "fr": {Name: "N", Summary: "S", Content: "C fr"}}}
+			if err := db.CreatePolicy(v, 1); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.ActivateVersion(v.ID, 1); err != nil {
+				t.Fatal(err)
+			}
+			// One earlier minor change on record, that the last case tries to erase.
+			if _, err := db.SaveVersion(v.ID, 1, true, func(v *PolicyVersion) { v.Texts["en"] = PolicyText{Name: "N", Summary: "S", Content: "C."} }); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := db.PolicyVersion(v.ID)
+			_, err := db.SaveVersion(v.ID, 1, true, tc.change)
+			after, _ := db.PolicyVersion(v.ID)
+			switch {
+			case tc.ok && err != nil:
+				t.Errorf("got %v, want it saved", err)
+			case !tc.ok && !errors.Is(err, ErrMinorTextsOnly):
+				t.Errorf("got %v, want ErrMinorTextsOnly", err)
+			case !tc.ok && !reflect.DeepEqual(before, after):
+				t.Errorf("refused, yet saved: got %+v, want %+v", after, before)
+			}
+		})
 	}
 }
 

@@ -70,11 +70,13 @@ const (
 
 // Errors of the policy rules.
 var (
-	ErrNotDraft     = errors.New("store: only a draft can be changed this way")
-	ErrNotActive    = errors.New("store: the policy version is not active")
-	ErrMinorOnly    = errors.New("store: an active version only takes minor changes")
-	ErrIncomplete   = errors.New("store: the version misses texts")
-	errBadPolicyKey = errors.New("store: unknown seed policy")
+	ErrNotDraft  = errors.New("store: only a draft can be changed this way")
+	ErrNotActive = errors.New("store: the policy version is not active")
+	ErrMinorOnly = errors.New("store: an active version only takes minor changes")
+	// ErrMinorTextsOnly is a minor change that changes more than the texts.
+	ErrMinorTextsOnly = errors.New("store: a minor change may only change texts")
+	ErrIncomplete     = errors.New("store: the version misses texts")
+	errBadPolicyKey   = errors.New("store: unknown seed policy")
 )
 
 // PolicyLangs are the languages of every policy text.

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -57,7 +58,10 @@ func versionDetail(v *PolicyVersion) string {
 // SaveVersion applies fn to a version and stores it. A draft takes any
 // change; the active version only a minor change (minor true), which
 // keeps its agreements and records each changed text's old and new hash;
-// an inactive version takes none.
+// an inactive version takes none. A minor change may change the texts
+// (names, summaries, contents) and nothing else: a change of the revision,
+// type, audience, style or optionality is ErrMinorTextsOnly, and nothing
+// is saved (see minorChangeOK).
 func (db *DB) SaveVersion(id, actorID uint64, minor bool, fn func(v *PolicyVersion)) (*PolicyVersion, error) {
 	var out *PolicyVersion
 	err := db.update(func(tx *bolt.Tx) error {
@@ -75,9 +79,13 @@ func (db *DB) SaveVersion(id, actorID uint64, minor bool, fn func(v *PolicyVersi
 		for l, t := range v.Texts {
 			before[l] = HashText(t.Content)
 		}
+		was := *v
 		status, policyID := v.Status, v.PolicyID
 		fn(v)
 		v.ID, v.Status, v.PolicyID = id, status, policyID
+		if status == StatusActive && !minorChangeOK(&was, v) {
+			return ErrMinorTextsOnly
+		}
 		act := ActPolicySaved
 		if status == StatusActive {
 			act = ActPolicyMinorChange
@@ -96,6 +104,16 @@ func (db *DB) SaveVersion(id, actorID uint64, minor bool, fn func(v *PolicyVersi
 		return db.auditTx(tx, &AuditEvent{Action: act, ActorID: actorID, Detail: versionDetail(v)})
 	})
 	return out, err
+}
+
+// minorChangeOK is the minor-change rule: from was to now, only the texts
+// changed. Everything else about a version is what people agreed to
+// (its revision, who must agree, how, and whether they may decline), so
+// changing it is a new version, which everyone concerned answers again.
+func minorChangeOK(was, now *PolicyVersion) bool {
+	a, b := *was, *now
+	a.Texts, b.Texts = nil, nil
+	return reflect.DeepEqual(a, b)
 }
 
 // NewDraft adds a draft to a policy, copied from its active version (or
