@@ -136,8 +136,6 @@ func TestPolicyImagesOnlyFromStatic(t *testing.T) {
 	if err := e.db.ActivateVersion(v.ID, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.app.reloadPolicies(); err != nil {
-		t.Fatal(err)
-	}
+	e.reload(t)
 	check("policy page", e.client(t).get("/policies/"+itoa(v.PolicyID)).want(t, http.StatusOK))
 }
