@@ -37,6 +37,16 @@ type viewSet struct {
 // {{$.P.T "key"}} and {{.Asset "name"}} (P is a partial's page, by dict).
 var constAction = regexp.MustCompile(`\{\{\s*(?:\$|\$\.P|\.P)?\.(T|Asset)\s+"([^"{}]+)"\s*\}\}`)
 
+// argAction matches a translation with named arguments, each a field chain
+// or a parenthesised call without quotes: {{.T "key" "Name" .User.Name
+// "Date" ($.Date .At)}}. Its message's text is written in and each
+// placeholder becomes {{print EXPR}} (print: a string, escaped as T's result
+// was, even where EXPR is template.HTML).
+var (
+	argAction = regexp.MustCompile(`\{\{\s*(?:\$|\$\.P|\.P)?\.T\s+"([^"{}]+)"((?:\s+"[A-Za-z]+"\s+(?:[$.][$.A-Za-z0-9_]*|\([^()"]*\)))+)\s*\}\}`)
+	argPair   = regexp.MustCompile(`"([A-Za-z]+)"\s+([$.][$.A-Za-z0-9_]*|\([^()"]*\))`)
+)
+
 // newViewSet parses views once per language of tr, with funcs; inline says
 // whether constant actions are replaced by their text (always, but in the
 // test that compares both).
@@ -71,15 +81,48 @@ func newViewSet(views fs.FS, tr map[string]*Translator, assets map[string]string
 	return vs, nil
 }
 
-// inlineConstants writes the language's constant texts into src.
+// inlineConstants writes the language's constant texts into src, and the
+// texts around the placeholders of translations with arguments.
 func inlineConstants(src string, t *Translator, assets map[string]string) string {
+	src = argAction.ReplaceAllStringFunc(src, func(action string) string {
+		m := argAction.FindStringSubmatch(action)
+		pairs := argPair.FindAllStringSubmatch(m[2], -1)
+		args := make([]any, 0, 2*len(pairs))
+		for i, p := range pairs {
+			args = append(args, p[1], sentinel(i))
+		}
+		text := t.T(m[1], args...)
+		if text == m[1] || strings.Contains(text, "{{") || strings.Contains(text, "<no value>") {
+			return action
+		}
+		var b strings.Builder
+		for text != "" {
+			i := strings.IndexByte(text, 0)
+			if i < 0 {
+				b.WriteString(html.EscapeString(text))
+				break
+			}
+			b.WriteString(html.EscapeString(text[:i]))
+			end := strings.IndexByte(text[i+1:], 0)
+			if end < 0 {
+				return action
+			}
+			var n int
+			if _, err := fmt.Sscanf(text[i+1:i+1+end], "%d", &n); err != nil || n >= len(pairs) {
+				return action
+			}
+			b.WriteString("{{print " + pairs[n][2] + "}}")
+			text = text[i+1+end+1:]
+		}
+		return b.String()
+	})
 	return constAction.ReplaceAllStringFunc(src, func(action string) string {
 		m := constAction.FindStringSubmatch(action)
 		var text string
 		switch m[1] {
 		case "T":
 			text = t.T(m[2])
-			if strings.Contains(text, "{{") || text == m[2] {
+			if strings.Contains(text, "{{") || strings.Contains(text, "<no value>") || text == m[2] {
 				return action // has placeholders, or is missing: leave it to run (and be caught)
 			}
 		case "Asset":
@@ -92,6 +135,9 @@ func inlineConstants(src string, t *Translator, assets map[string]string) string
 		return html.EscapeString(text)
 	})
 }
+
+// sentinel stands for argument i while a message is split around it.
+func sentinel(i int) string { return fmt.Sprintf("\x00%d\x00", i) }
 
 // Load is part of fiber.Views: the sets are parsed in newViewSet.
 func (vs *viewSet) Load() error { return nil }

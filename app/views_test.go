@@ -74,7 +74,10 @@ func TestInlineConstants(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"plain text", `<h1>{{.T "profile.title"}}</h1>`, "<h1>" + html.EscapeString(tr.T("profile.title")) + "</h1>"},
 		{"partial's page", `{{.P.T "nav.home"}}`, html.EscapeString(tr.T("nav.home"))},
-		{"placeholders stay", `{{.T "nav.signed_in_as" "Name" .User.Name}}`, `{{.T "nav.signed_in_as" "Name" .User.Name}}`},
+		{"placeholder becomes an action", `{{.T "nav.signed_in_as" "Name" .User.Name}}`, html.EscapeString(strings.ReplaceAll(tr.T("nav.signed_in_as", "Name", "\x00"), "\x00", "")) + `{{print .User.Name}}`},
+		{"call as argument", `{{$.T "policies.effective" "Date" ($.Date .V.ActivatedAt)}}`, strings.Replace(html.EscapeString(tr.T("policies.effective", "Date", "\x00")), "\x00", `{{print ($.Date .V.ActivatedAt)}}`, 1)},
+		{"nested call stays", `{{$.T "policies.fallback" "Lang" ($.T (printf "policies.lang.%s" .Lang))}}`, `{{$.T "policies.fallback" "Lang" ($.T (printf "policies.lang.%s" .Lang))}}`},
+		{"missing argument stays", `{{.T "nav.signed_in_as"}}`, `{{.T "nav.signed_in_as"}}`},
 		{"missing key stays", `{{.T "no.such.key"}}`, `{{.T "no.such.key"}}`},
 		{"unknown asset stays", `{{.Asset "nope.css"}}`, `{{.Asset "nope.css"}}`},
 		{"known asset", `{{.Asset "css/accord.css"}}`, e.app.assets["css/accord.css"]},
