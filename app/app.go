@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"accord/app/consent"
+	"accord/app/cookieconsent"
 	"accord/store"
 
 	"github.com/go-playground/validator/v10"
@@ -51,9 +52,10 @@ type App struct {
 	limits   *limiter
 	flashes  *flashStore
 	assets   map[string]string
-	secure   bool         // cookies carry Secure: the base URL is https
-	mailDesk *desk        // mail, notification counts, reset queue
-	cookies  *cookieState // the cookie register and every latest choice
+	secure   bool                   // cookies carry Secure: the base URL is https
+	mailDesk *desk                  // mail, notification counts, reset queue
+	cookies  *cookieconsent.Service // the cookie register and every latest choice
+	visits   *visitCounter          // first-party visit statistics not yet flushed
 	// auditActions are the audited actions, for the audit log's filter.
 	auditActions []string
 	proxies      []netip.Prefix // whose X-Forwarded-For is believed

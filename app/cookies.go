@@ -2,20 +2,19 @@ package app
 
 import (
 	"strings"
-	"sync"
 	"time"
 
+	"accord/app/cookieconsent"
 	"accord/store"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
 )
 
-// Cookie consent (issue 4). The decision "may this browser get optional
-// cookies, and must it see the banner?" is taken on every page from memory:
-// the register and each subject's latest choice are loaded at start and kept
-// up to date by the handlers that change them, so a page view neither reads
-// nor writes the database for it.
+// Cookie consent (issue 4), the HTTP side: the decision "may this browser
+// get optional cookies, and must it see the banner?" is the cookie-consent
+// service's (package cookieconsent), taken from memory on every page; here
+// the request is read, the banner shown and cookies set or deleted.
 
 const (
 	consentCookie  = "accord_consent"
@@ -23,170 +22,31 @@ const (
 	visitorCookie  = "accord_visitor"
 	// optionalCookieAge stays under the 13 months the CNIL allows.
 	optionalCookieAge = 365 * 24 * time.Hour
-	// keepExpired is how long an expired choice stays in memory (a browser
-	// coming back within it keeps its accord_consent id).
-	keepExpired = 30 * 24 * time.Hour
 	// ctxCookieChoice holds a choice recorded during the request.
 	ctxCookieChoice = "cookie_choice"
 )
 
-// cookieState is the in-memory side of the cookie feature.
-type cookieState struct {
-	mu       sync.RWMutex
-	register store.CookieRegister
-	latest   map[string]*store.CookieConsent // subject (store.ConsentSubject) → latest record
-	visits   *visitCounter
-}
-
-func (a *App) ck() *cookieState { return a.cookies }
-
-// initCookies seeds the register and loads it and every latest choice into
-// memory.
+// initCookies builds the cookie-consent service (which seeds the register
+// and loads it and every latest choice into memory), the visit counter and
+// the validation of cookie names.
 func (a *App) initCookies() error {
-	s := &cookieState{latest: map[string]*store.CookieConsent{}, visits: newVisitCounter()}
-	a.cookies = s
-	if err := a.db.SeedCookies(); err != nil {
-		return err
-	}
-	if err := a.reloadRegister(); err != nil {
-		return err
-	}
-	now := a.db.Now()
-	err := a.db.LatestCookieConsents(func(subject string, r *store.CookieConsent) {
-		if r.State != store.ConsentExpired || now.Sub(r.Time) < keepExpired {
-			s.latest[subject] = r
-		}
+	svc, err := cookieconsent.New(a.db, cookieconsent.Options{
+		LifetimeMonths: func() int { return a.Settings().ConsentLifetimeMonths },
 	})
 	if err != nil {
 		return err
 	}
-	err = a.validate.RegisterValidation("cookiename", func(fl validator.FieldLevel) bool {
+	a.cookies, a.visits = svc, newVisitCounter()
+	return a.validate.RegisterValidation("cookiename", func(fl validator.FieldLevel) bool {
 		return validCookieName(fl.Field().String())
 	})
-	if err != nil {
-		return err
-	}
-	return nil
 }
 
-// reloadRegister reads the register into memory (at start and after an
-// administrator changes it).
-func (a *App) reloadRegister() error {
-	reg, err := a.db.CookieRegister()
-	if err != nil {
-		return err
-	}
-	s := a.ck()
-	s.mu.Lock()
-	s.register = reg
-	s.mu.Unlock()
-	return nil
-}
-
-// register is the register in memory (a shallow copy: treat as read-only).
-func (a *App) register() store.CookieRegister {
-	s := a.ck()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.register
-}
-
-// remember puts r in the cache as the latest record of its account and of
-// its browser.
-func (a *App) remember(r *store.CookieConsent) {
-	s := a.ck()
-	s.mu.Lock()
-	if r.UserID != 0 {
-		s.latest[string(store.ConsentSubject(r.UserID, ""))] = r
-	}
-	if r.ConsentID != "" {
-		s.latest[string(store.ConsentSubject(0, r.ConsentID))] = r
-	}
-	s.mu.Unlock()
-}
-
-// forgetChoices drops an erased user's choices from the cache, the
-// account's and those of browsers it signed in with.
-func (a *App) forgetChoices(userID uint64) {
-	s := a.ck()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, r := range s.latest {
-		if r.UserID == userID {
-			delete(s.latest, k)
-		}
-	}
-}
-
-func (a *App) latestOf(userID uint64, consentID string) *store.CookieConsent {
-	s := a.ck()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.latest[string(store.ConsentSubject(userID, consentID))]
-}
-
-// validChoice reports whether r still holds: not expired (by its own date
-// and by today's lifetime setting, should it have been shortened) and made
-// on the register's current revision. A refusal lasts exactly as long as a
-// consent (CNIL: no asking again sooner).
-func (a *App) validChoice(r *store.CookieConsent) bool {
-	if r == nil || r.State == store.ConsentExpired {
-		return false
-	}
-	return r.RegisterRevision == a.register().Revision && a.db.Now().Before(a.choiceEnds(r))
-}
-
-// choiceEnds is when choice r stops holding: its valid-until, or sooner if
-// the lifetime setting was shortened since.
-func (a *App) choiceEnds(r *store.CookieConsent) time.Time {
-	end := r.Time.AddDate(0, a.Settings().ConsentLifetimeMonths, 0)
-	if r.ValidUntil.Before(end) {
-		return r.ValidUntil
-	}
-	return end
-}
-
-// expireChoices records, as proof, that choices whose lifetime ran out
-// have expired (ISO/IEC TS 27560 state "expired"), and forgets in memory
-// those expired long ago.
+// expireChoices is the hourly sweep of lapsed cookie choices.
 func (a *App) expireChoices() {
-	now := a.db.Now()
-	s := a.ck()
-	var olds, news []*store.CookieConsent
-	done := map[string]bool{}
-	s.mu.Lock()
-	for k, r := range s.latest {
-		if r.State == store.ConsentExpired {
-			if now.Sub(r.Time) > keepExpired {
-				delete(s.latest, k)
-			}
-			continue
-		}
-		if now.Before(a.choiceEnds(r)) || done[r.ID] {
-			continue
-		}
-		done[r.ID] = true
-		e := *r
-		e.State, e.Time, e.ValidUntil, e.DerivedFrom = store.ConsentExpired, now.UTC(), now.UTC(), r.ID
-		olds, news = append(olds, r), append(news, &e)
-	}
-	s.mu.Unlock()
-	if len(news) == 0 {
-		return
-	}
-	if err := a.db.RecordCookieConsents(news); err != nil {
+	if err := a.cookies.Expire(); err != nil {
 		a.log.Error("expire cookie choices", "err", err)
-		return
 	}
-	s.mu.Lock()
-	for i, e := range news {
-		for _, k := range []string{string(store.ConsentSubject(e.UserID, "")), string(store.ConsentSubject(0, e.ConsentID))} {
-			if s.latest[k] == olds[i] { // not replaced by a newer choice meanwhile
-				s.latest[k] = e
-			}
-		}
-	}
-	s.mu.Unlock()
 }
 
 // browserConsentID is the request's accord_consent id when it is well
@@ -201,27 +61,18 @@ func browserConsentID(c *fiber.Ctx) string {
 	return id
 }
 
-// currentChoice is the valid choice that applies to the request, or nil:
-// the newer of the account's and the browser's, the browser's on a tie (a
-// browser's choice made by another account never applies to this one).
+// currentChoice is the valid choice that applies to the request, or nil
+// (cookieconsent.Service.Current), or the one made during this request,
+// before the browser holds its cookie.
 func (a *App) currentChoice(c *fiber.Ctx) *store.CookieConsent {
 	if r, ok := c.Locals(ctxCookieChoice).(*store.CookieConsent); ok {
-		return r // made in this request, before the browser has its cookie
+		return r
 	}
-	var best *store.CookieConsent
-	u := currentUser(c)
-	if u != nil {
-		if r := a.latestOf(u.ID, ""); a.validChoice(r) {
-			best = r
-		}
+	var userID uint64
+	if u := currentUser(c); u != nil {
+		userID = u.ID
 	}
-	if id := browserConsentID(c); id != "" {
-		r := a.latestOf(0, id)
-		if a.validChoice(r) && (u == nil || r.UserID == 0 || r.UserID == u.ID) && (best == nil || !r.Time.Before(best.Time)) {
-			best = r
-		}
-	}
-	return best
+	return a.cookies.Current(userID, browserConsentID(c))
 }
 
 // consents reports whether the request's browser may get cookies of
@@ -260,7 +111,7 @@ func (a *App) rememberUsername(c *fiber.Ctx, email string, on bool) {
 // browser holds in a category that choice r (nil: no valid choice) does not
 // allow — HttpOnly ones included, which a script-based cookie manager cannot.
 func (a *App) enforceCookies(c *fiber.Ctx, r *store.CookieConsent) {
-	for _, ck := range a.register().Cookies {
+	for _, ck := range a.cookies.Register().Cookies {
 		if !ck.Category.Optional() || (r != nil && r.Allows(ck.Category)) {
 			continue
 		}
@@ -304,24 +155,15 @@ func (a *App) bannerNext(c *fiber.Ctx) string {
 }
 
 // cookiesOnSignIn applies the newer of the browser's and the account's
-// choice to the account (recording a copy when the browser's wins), so the
-// choice follows the person from one browser to another, and deletes the
+// choice to the account (cookieconsent.Service.SignIn) and deletes the
 // cookies the winning choice does not allow.
 func (a *App) cookiesOnSignIn(c *fiber.Ctx, u *store.User) error {
-	best := a.currentChoice(c)
-	if best != nil && best.UserID == 0 { // the browser's choice won
-		cp := *best
-		cp.UserID, cp.DerivedFrom = u.ID, best.ID
-		cp.Decisions = map[store.CookieCategory]bool{}
-		for k, v := range best.Decisions {
-			cp.Decisions[k] = v
-		}
-		if err := a.db.RecordCookieConsent(&cp); err != nil {
-			return err
-		}
-		a.remember(&cp)
-		c.Locals(ctxCookieChoice, &cp)
-		best = &cp
+	best, err := a.cookies.SignIn(u.ID, browserConsentID(c))
+	if err != nil {
+		return err
+	}
+	if best != nil {
+		c.Locals(ctxCookieChoice, best)
 	}
 	a.enforceCookies(c, best)
 	return nil
@@ -339,7 +181,7 @@ func (a *App) cookieRegisterRows(lang string) any {
 	if !ok {
 		tr = a.tr[Langs[0]]
 	}
-	reg := a.register()
+	reg := a.cookies.Register()
 	rows := make([]registerRow, 0, len(reg.Cookies))
 	for _, ck := range reg.Cookies {
 		rows = append(rows, registerRow{Name: ck.Name, Category: tr.T("cookies.category." + string(ck.Category)),

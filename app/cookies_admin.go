@@ -53,7 +53,7 @@ func (a *App) getAdminCookies(c *fiber.Ctx) error {
 func (a *App) showAdminCookies(c *fiber.Ctx, f *Form) error {
 	p := a.page(c, "cookies.admin.title")
 	p.Form = f
-	p.Data = map[string]any{"Register": a.register(), "Categories": store.CookieCategories}
+	p.Data = map[string]any{"Register": a.cookies.Register(), "Categories": store.CookieCategories}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "cookies/admin", "", p)
 }
 
@@ -63,15 +63,12 @@ func (a *App) postAdminCookies(c *fiber.Ctx) error {
 	f := a.bind(c, &in)
 	if !f.Invalid() {
 		ck := in.cookie()
-		rev, err := a.db.AddCookie(&ck, currentUser(c).ID)
+		rev, err := a.cookies.AddCookie(&ck, currentUser(c).ID)
 		if errors.Is(err, store.ErrCookieNameTaken) {
 			f.fail("name", a.translator(c).T("cookies.admin.name_taken"))
 		} else if err != nil {
 			return err
 		} else {
-			if err := a.reloadRegister(); err != nil {
-				return err
-			}
 			a.flash(c, "ok", "cookies.admin.added", "Name", strings.Clone(ck.Name), "Revision", rev)
 			return a.redirect(c, "/admin/cookies")
 		}
@@ -99,7 +96,7 @@ func mustParamInt(c *fiber.Ctx) int {
 func (a *App) showAdminCookie(c *fiber.Ctx, ck *store.Cookie, f *Form) error {
 	p := a.page(c, "cookies.admin.edit_title")
 	p.Form = f
-	p.Data = map[string]any{"Cookie": ck, "Categories": store.CookieCategories, "Revision": a.register().Revision}
+	p.Data = map[string]any{"Cookie": ck, "Categories": store.CookieCategories, "Revision": a.cookies.Register().Revision}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "cookies/admin_edit", "", p)
 }
 
@@ -114,7 +111,7 @@ func (a *App) postAdminCookie(c *fiber.Ctx) error {
 	var in cookieForm
 	f := a.bind(c, &in)
 	if !f.Invalid() {
-		raised, err := a.db.UpdateCookie(ck.ID, in.cookie(), in.Minor == "on", currentUser(c).ID)
+		raised, err := a.cookies.UpdateCookie(ck.ID, in.cookie(), in.Minor == "on", currentUser(c).ID)
 		switch {
 		case errors.Is(err, store.ErrCookieNameTaken):
 			f.fail("name", a.translator(c).T("cookies.admin.name_taken"))
@@ -123,14 +120,11 @@ func (a *App) postAdminCookie(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		default:
-			if err := a.reloadRegister(); err != nil {
-				return err
-			}
 			key := "cookies.admin.saved_minor"
 			if raised {
 				key = "cookies.admin.saved_revision"
 			}
-			a.flash(c, "ok", key, "Name", strings.Clone(in.Name), "Revision", a.register().Revision)
+			a.flash(c, "ok", key, "Name", strings.Clone(in.Name), "Revision", a.cookies.Register().Revision)
 			return a.redirect(c, "/admin/cookies")
 		}
 	}
@@ -144,15 +138,12 @@ func (a *App) postAdminCookieDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.db.DeleteCookie(ck.ID, currentUser(c).ID); errors.Is(err, store.ErrBuiltInCookie) {
+	if err := a.cookies.DeleteCookie(ck.ID, currentUser(c).ID); errors.Is(err, store.ErrBuiltInCookie) {
 		f := cookieValues(ck)
 		f.fail("", a.translator(c).T("cookies.admin.built_in"))
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.showAdminCookie(c, ck, f)
 	} else if err != nil {
-		return err
-	}
-	if err := a.reloadRegister(); err != nil {
 		return err
 	}
 	a.flash(c, "ok", "cookies.admin.deleted", "Name", ck.Name)
@@ -246,7 +237,7 @@ func (a *App) cookiesDashboard(c *fiber.Ctx) ([]dashCard, error) {
 	cards := []dashCard{{Title: tr.T("cookies.stats.title"), Text: tr.N("cookies.dashboard.choices", choices), Href: "/admin/cookies/stats"}}
 	if u := currentUser(c); u != nil && u.Role == store.RoleAdmin {
 		cards = append(cards, dashCard{Title: tr.T("cookies.admin.title"),
-			Text: tr.T("cookies.dashboard.register", "Count", strconv.Itoa(len(a.register().Cookies)), "Revision", a.register().Revision), Href: "/admin/cookies"})
+			Text: tr.T("cookies.dashboard.register", "Count", strconv.Itoa(len(a.cookies.Register().Cookies)), "Revision", a.cookies.Register().Revision), Href: "/admin/cookies"})
 	}
 	return cards, nil
 }

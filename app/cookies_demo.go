@@ -22,7 +22,7 @@ func (a *App) demoCookies(out io.Writer) error {
 	now := a.db.Now().UTC()
 	if !found {
 		lifetime := a.Settings().ConsentLifetimeMonths
-		rev := a.register().Revision
+		rev := a.cookies.Register().Revision
 		choice := func(userID uint64, method store.ConsentMethod, prefs, stats bool, daysAgo int) *store.CookieConsent {
 			t := now.AddDate(0, 0, -daysAgo)
 			state := store.ConsentRefused
@@ -50,11 +50,8 @@ func (a *App) demoCookies(out io.Writer) error {
 			rs = append(rs, choice(u.ID, p.method, p.prefs, p.stats, p.daysAgo))
 		}
 		rs = append(rs, choice(0, store.MethodAcceptAll, true, true, 1), choice(0, store.MethodRefuseAll, false, false, 2), choice(0, store.MethodClose, false, false, 8))
-		if err := a.db.RecordCookieConsents(rs); err != nil {
+		if err := a.cookies.Append(rs); err != nil {
 			return err
-		}
-		for _, r := range rs {
-			a.remember(r)
 		}
 		fmt.Fprintf(out, "demo cookie choices: %d\n", len(rs))
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"accord/app/cookieconsent"
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
@@ -54,7 +55,7 @@ func (a *App) showCookies(c *fiber.Ctx, f *Form, status int) error {
 }
 
 func (a *App) cookiesData(c *fiber.Ctx, lang string) (map[string]any, error) {
-	reg := a.register()
+	reg := a.cookies.Register()
 	var cats []prefsCategory
 	for _, cat := range store.CookieCategories {
 		cats = append(cats, prefsCategory{Name: cat, Cookies: reg.InCategory(cat)})
@@ -66,7 +67,7 @@ func (a *App) cookiesData(c *fiber.Ctx, lang string) (map[string]any, error) {
 		"CookieRegister": a.cookieRegisterRows(lang),
 	}
 	if choice != nil {
-		data["AskAgain"] = a.choiceEnds(choice)
+		data["AskAgain"] = a.cookies.Ends(choice)
 	}
 	if u := currentUser(c); u != nil {
 		hist, err := a.db.CookieConsentHistory(u.ID)
@@ -157,45 +158,26 @@ func (a *App) answerChoice(c *fiber.Ctx, f *Form) error {
 	return a.showCookies(c, f, status)
 }
 
-// recordChoice appends the proof of a choice for the account (when signed
-// in) and the browser, updates the cache and gives the browser its
-// accord_consent cookie for the choice's lifetime.
+// recordChoice records the request's choice through the cookie-consent
+// service (a refusal of everything optional as a withdrawal) and gives the
+// browser its accord_consent cookie for the choice's lifetime.
 func (a *App) recordChoice(c *fiber.Ctx, method store.ConsentMethod, decisions map[store.CookieCategory]bool) (*store.CookieConsent, error) {
-	prev := a.currentChoice(c)
-	state := store.ConsentRefused
-	for _, cat := range store.OptionalCookieCategories {
-		if decisions[cat] {
-			state = store.ConsentGiven
-		}
-	}
-	if state == store.ConsentRefused && prev != nil && prev.State == store.ConsentGiven {
-		state = store.ConsentWithdrawn
-	}
 	lang := a.translator(c).Lang
-	now := a.db.Now().UTC()
-	r := &store.CookieConsent{
-		Time: now, State: state, Method: method, Decisions: decisions,
-		RegisterRevision: a.register().Revision, Lang: lang,
-		ValidUntil: now.AddDate(0, a.Settings().ConsentLifetimeMonths, 0),
-	}
-	r.PolicyVersionID, r.PolicyTextHash = a.cookiePolicyRef(lang)
+	ch := cookieconsent.Choice{BrowserID: browserConsentID(c), Method: method, Decisions: decisions, Lang: lang}
+	ch.PolicyVersionID, ch.PolicyTextHash = a.cookiePolicyRef(lang)
 	if u := currentUser(c); u != nil {
-		r.UserID = u.ID
+		ch.UserID = u.ID
 	}
-	// Keep the browser's id only when it names a known record of no other
-	// account: a client never picks its own subject id, and two accounts
-	// sharing a browser are not linked through it.
-	if id := browserConsentID(c); id != "" && a.sameBrowserSubject(id, r.UserID) {
-		r.ConsentID = strings.Clone(id)
-	} else {
-		r.ConsentID, _ = store.NewToken()
+	record := a.cookies.Record
+	if method == store.MethodRefuseAll || method == store.MethodClose {
+		record = a.cookies.Withdraw
 	}
-	if err := a.db.RecordCookieConsent(r); err != nil {
+	r, err := record(ch)
+	if err != nil {
 		return nil, err
 	}
-	a.remember(r)
 	c.Locals(ctxCookieChoice, r)
-	a.setCookie(c, consentCookie, r.ConsentID, r.ValidUntil.Sub(now))
+	a.setCookie(c, consentCookie, r.ConsentID, r.ValidUntil.Sub(r.Time))
 	return r, nil
 }
 
@@ -235,13 +217,6 @@ func knownMethod(v string) store.ConsentMethod {
 		}
 	}
 	return store.MethodClose
-}
-
-// sameBrowserSubject reports whether browser id may carry on as the subject
-// of a choice by account userID (0: a visitor).
-func (a *App) sameBrowserSubject(id string, userID uint64) bool {
-	last := a.latestOf(0, id)
-	return last != nil && (last.UserID == 0 || last.UserID == userID)
 }
 
 // onLoginPage reports whether an htmx request comes from the login page

@@ -104,7 +104,7 @@ func TestCookieBannerChoices(t *testing.T) {
 			t.Errorf("%s: got Location %q, want /signup", tc.choice, loc)
 		}
 		id := c.cookies[consentCookie]
-		r := e.app.latestOf(0, id)
+		r := e.app.cookies.Latest(0, id)
 		if r == nil || r.State != tc.state || r.Method != store.ConsentMethod(tc.choice) || r.Allows(store.CookieStatistics) != tc.stats {
 			t.Fatalf("%s: got record %+v", tc.choice, r)
 		}
@@ -162,7 +162,7 @@ var codeCookies = map[string]store.CookieCategory{
 func TestCookieAudit(t *testing.T) {
 	e := newEnv(t)
 	e.user(t, "admin@example.org", store.RoleAdmin)
-	reg := e.app.register()
+	reg := e.app.cookies.Register()
 	for name, cat := range codeCookies {
 		if ck := reg.Find(name); ck == nil || ck.Category != cat {
 			t.Errorf("register: %s got %v, want category %s", name, ck, cat)
@@ -304,7 +304,7 @@ func TestCookieUnknownCategory(t *testing.T) {
 		t.Errorf("a refused choice wrote to the database")
 	}
 	c.post("/cookies", url.Values{"choice": {"custom"}, "category": {"necessary"}}).want(t, http.StatusSeeOther)
-	if r := e.app.latestOf(0, c.cookies[consentCookie]); r == nil || r.State != store.ConsentRefused {
+	if r := e.app.cookies.Latest(0, c.cookies[consentCookie]); r == nil || r.State != store.ConsentRefused {
 		t.Errorf("custom with only necessary: got %+v, want a refusal", r)
 	}
 }
@@ -354,21 +354,19 @@ func TestCookieLifetimeAndRevision(t *testing.T) {
 	c := e.client(t)
 	c.get("/")
 	c.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
-	reg := e.app.register()
+	reg := e.app.cookies.Register()
 	id := reg.Find(usernameCookie).ID
 	ck, _ := e.db.Cookie(id)
 	ck.PurposeEN += " (fixed)"
-	if raised, err := e.db.UpdateCookie(id, *ck, true, admin.ID); err != nil || raised {
+	if raised, err := e.app.cookies.UpdateCookie(id, *ck, true, admin.ID); err != nil || raised {
 		t.Fatalf("minor fix: got raised=%v err=%v", raised, err)
 	}
-	e.app.reloadRegister()
 	if c.get("/").has(`id="cookie-banner"`) {
 		t.Errorf("asked again after a minor fix")
 	}
-	if _, err := e.db.AddCookie(&store.Cookie{Name: "accord_new", Category: store.CookiePreferences, PurposeEN: "x", PurposeFR: "x", DurationEN: "1 day", DurationFR: "1 jour", Provider: "Accord"}, admin.ID); err != nil {
+	if _, err := e.app.cookies.AddCookie(&store.Cookie{Name: "accord_new", Category: store.CookiePreferences, PurposeEN: "x", PurposeFR: "x", DurationEN: "1 day", DurationFR: "1 jour", Provider: "Accord"}, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.app.reloadRegister()
 	res := c.get("/")
 	if !res.has(`id="cookie-banner"`) {
 		t.Errorf("not asked again after a new revision")
@@ -393,7 +391,7 @@ func TestCookieSignInMerge(t *testing.T) {
 	b.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
 	e.advance(time.Hour)
 	b.login("ann@example.org")
-	r := e.app.latestOf(ann.ID, "")
+	r := e.app.cookies.Latest(ann.ID, "")
 	if r == nil || !r.Allows(store.CookieStatistics) || r.DerivedFrom == "" {
 		t.Fatalf("after sign-in: got account record %+v, want the browser's acceptance", r)
 	}
@@ -421,7 +419,7 @@ func TestCookieSignInMerge(t *testing.T) {
 	if _, ok := c.cookies[usernameCookie]; ok {
 		t.Errorf("accord_username set under the account's refusal")
 	}
-	if r := e.app.latestOf(ann.ID, ""); r.State != store.ConsentWithdrawn {
+	if r := e.app.cookies.Latest(ann.ID, ""); r.State != store.ConsentWithdrawn {
 		t.Errorf("got state %s, want withdrawn", r.State)
 	}
 }
@@ -464,7 +462,7 @@ func TestCookieRememberUsername(t *testing.T) {
 		if _, deleted := setCookieNames(res); !contains(deleted, usernameCookie) {
 			t.Errorf("%s: withdrawing preferences did not delete accord_username", lang)
 		}
-		if r := e.app.latestOf(0, c.cookies[consentCookie]); r.State != store.ConsentWithdrawn {
+		if r := e.app.cookies.Latest(0, c.cookies[consentCookie]); r.State != store.ConsentWithdrawn {
 			t.Errorf("%s: got state %s, want withdrawn", lang, r.State)
 		}
 		if page := c.get("/login"); page.has(`value="ann@example.org"`) {
@@ -541,13 +539,13 @@ func TestCookieAdmin(t *testing.T) {
 		admin.get("/admin/cookies?lang="+lang).want(t, http.StatusOK)
 	}
 	admin.get("/admin/cookies?lang=en")
-	rev := e.app.register().Revision
+	rev := e.app.cookies.Register().Revision
 	bad := url.Values{"name": {"bad name"}, "category": {"preferences"}, "purpose_en": {"p"}, "purpose_fr": {"p"}, "duration_en": {"d"}, "duration_fr": {"d"}, "provider": {"x"}}
 	admin.post("/admin/cookies", bad).want(t, http.StatusUnprocessableEntity)
 	good := url.Values{"name": {"embed_pref"}, "category": {"preferences"}, "purpose_en": {"Remembers the video player's volume."}, "purpose_fr": {"Retient le volume du lecteur vidéo."}, "duration_en": {"6 months"}, "duration_fr": {"6 mois"}, "provider": {"Accord"}}
 	admin.post("/admin/cookies", good).want(t, http.StatusSeeOther)
 	admin.post("/admin/cookies", good).want(t, http.StatusUnprocessableEntity) // the name is taken
-	reg := e.app.register()
+	reg := e.app.cookies.Register()
 	if reg.Revision != rev+1 || reg.Find("embed_pref") == nil {
 		t.Fatalf("add: got revision %d, want %d with embed_pref", reg.Revision, rev+1)
 	}
@@ -557,26 +555,26 @@ func TestCookieAdmin(t *testing.T) {
 	good.Set("purpose_en", "Remembers the video player's sound volume.")
 	good.Set("minor", "on")
 	admin.post(path, good).want(t, http.StatusSeeOther)
-	if got := e.app.register().Revision; got != rev+1 {
+	if got := e.app.cookies.Register().Revision; got != rev+1 {
 		t.Errorf("minor fix: got revision %d, want %d", got, rev+1)
 	}
 	good.Set("category", "statistics") // a category change is never minor
 	admin.post(path, good).want(t, http.StatusSeeOther)
-	if got := e.app.register().Revision; got != rev+2 {
+	if got := e.app.cookies.Register().Revision; got != rev+2 {
 		t.Errorf("category change: got revision %d, want %d", got, rev+2)
 	}
 	admin.post(path+"/delete", nil).want(t, http.StatusSeeOther)
-	if e.app.register().Find("embed_pref") != nil {
+	if e.app.cookies.Register().Find("embed_pref") != nil {
 		t.Errorf("delete: embed_pref still in the register")
 	}
-	sess := e.app.register().Find(sessionCookie)
+	sess := e.app.cookies.Register().Find(sessionCookie)
 	spath := "/admin/cookies/" + strconv.FormatUint(sess.ID, 10)
 	admin.get(spath)
 	admin.post(spath+"/delete", nil).want(t, http.StatusUnprocessableEntity)
 	moved := cookieValues(sess).Values
 	moved["category"] = []string{"statistics"}
 	admin.post(spath, moved).want(t, http.StatusUnprocessableEntity)
-	if e.app.register().Find(sessionCookie).Category != store.CookieNecessary {
+	if e.app.cookies.Register().Find(sessionCookie).Category != store.CookieNecessary {
 		t.Errorf("a built-in cookie changed category")
 	}
 }
@@ -591,13 +589,19 @@ func TestCookieExpiry(t *testing.T) {
 	c := e.client(t)
 	c.login("ann@example.org")
 	c.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
-	e.app.expireChoices()
+	if err := e.app.cookies.Expire(); err != nil {
+		t.Fatal(err)
+	}
 	if h, _ := e.db.CookieConsentHistory(ann.ID); len(h) != 1 {
 		t.Fatalf("before the lifetime: got %d records, want 1", len(h))
 	}
 	e.advance(7 * 31 * 24 * time.Hour)
-	e.app.expireChoices()
-	e.app.expireChoices()
+	if err := e.app.cookies.Expire(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.cookies.Expire(); err != nil {
+		t.Fatal(err)
+	}
 	h, _ := e.db.CookieConsentHistory(ann.ID)
 	if len(h) != 2 || h[0].State != store.ConsentExpired || h[0].DerivedFrom != h[1].ID {
 		t.Fatalf("after the lifetime: got %+v, want one expired record on top", h)

@@ -80,12 +80,12 @@ func (a *App) countVisit(c *fiber.Ctx) {
 		id, _ = store.NewToken()
 		a.setCookie(c, visitorCookie, id, optionalCookieAge)
 	}
-	a.ck().visits.hit(a.db.Now().UTC().Format(time.DateOnly), id)
+	a.visits.hit(a.db.Now().UTC().Format(time.DateOnly), id)
 }
 
 // flushVisits adds the counts gathered in memory to the daily totals.
 func (a *App) flushVisits() {
-	vc := a.ck().visits
+	vc := a.visits
 	ds := vc.take()
 	if err := a.db.AddVisits(ds); err != nil {
 		a.log.Error("flush visits", "err", err)
@@ -111,7 +111,7 @@ func (a *App) purgeVisits() {
 
 // pendingVisits are the counts not yet flushed, for the staff's view.
 func (a *App) pendingVisits() []store.DailyVisits {
-	vc := a.ck().visits
+	vc := a.visits
 	vc.mu.Lock()
 	defer vc.mu.Unlock()
 	out := append([]store.DailyVisits(nil), vc.pending...)

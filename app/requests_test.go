@@ -371,7 +371,7 @@ func TestErasureFlow(t *testing.T) {
 	c := e.client(t)
 	c.login("gone@example.org")
 	c.post("/cookies", url.Values{"choice": {"accept_all"}}).want(t, http.StatusSeeOther)
-	if e.app.latestOf(u.ID, "") == nil || e.app.consent.Status(u.ID, e.activeIDs()[0]) == "" {
+	if e.app.cookies.Latest(u.ID, "") == nil || e.app.consent.Status(u.ID, e.activeIDs()[0]) == "" {
 		t.Fatalf("the choices and answers are not in memory before the erasure")
 	}
 	r := fileRequest(t, e, c, url.Values{"type": {"delete"}, "comments": {marker}})
@@ -386,7 +386,7 @@ func TestErasureFlow(t *testing.T) {
 	if _, err := e.db.User(u.ID); err == nil {
 		t.Errorf("the account still exists")
 	}
-	if e.app.latestOf(u.ID, "") != nil || e.app.consent.Status(u.ID, e.activeIDs()[0]) != "" {
+	if e.app.cookies.Latest(u.ID, "") != nil || e.app.consent.Status(u.ID, e.activeIDs()[0]) != "" {
 		t.Errorf("the erased user's cookie choice or policy answers are still in memory")
 	}
 	c.get("/profile").want(t, http.StatusSeeOther) // the old session no longer works

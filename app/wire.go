@@ -56,7 +56,7 @@ func (a *App) afterSignIn(c *fiber.Ctx, u *store.User) error {
 // answers, cookie choices, notification counts.
 func (a *App) forgetErased(userID uint64) {
 	a.consent.Forget(userID)
-	a.forgetChoices(userID)
+	a.cookies.Forget(userID)
 	if err := a.reloadNoticeCounts(); err != nil {
 		a.log.Error("reload notification counts", "err", err)
 	}

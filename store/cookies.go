@@ -123,16 +123,23 @@ const (
 	ActCookieDeleted Action = "cookie_deleted"
 )
 
-// RaisesRevision is the register's revision rule: changing cookie old into
-// new asks everyone again when it renames the cookie or moves it to another
-// category (always), or changes its purpose, duration or provider — unless
-// the administrator says it is a minor fix (a typo). Adding a cookie always
-// raises the revision; deleting one does not (consent to more covers less).
-func RaisesRevision(old, new Cookie, minor bool) bool {
-	if old.Name != new.Name || old.Category != new.Category {
+// RaisesRevision is the register's revision rule, the one place that
+// decides which register change asks everyone for their choice again.
+// old is the entry before the change (nil: the cookie is added), new the
+// entry after it (nil: the cookie is removed); minor is the administrator
+// calling the change a fix of wording. The revision rises when a cookie is
+// added (always), renamed or moved to another category (always), or when its
+// purpose, duration or provider changes — unless the change is minor.
+// Removing a cookie does not raise it: consent to more covers less.
+func RaisesRevision(old, new *Cookie, minor bool) bool {
+	switch {
+	case new == nil:
+		return false
+	case old == nil:
 		return true
-	}
-	if minor {
+	case old.Name != new.Name || old.Category != new.Category:
+		return true
+	case minor:
 		return false
 	}
 	return old.PurposeEN != new.PurposeEN || old.PurposeFR != new.PurposeFR ||
@@ -202,7 +209,7 @@ func (db *DB) SeedCookies() error {
 			if err := db.putCookie(tx, &c); err != nil {
 				return err
 			}
-			added = true
+			added = added || RaisesRevision(nil, &c, false)
 		}
 		if !added {
 			return nil
@@ -274,8 +281,8 @@ func (db *DB) Cookie(id uint64) (*Cookie, error) {
 	return &c, nil
 }
 
-// AddCookie adds c to the register, raises the revision and audits it. It
-// returns the new revision.
+// AddCookie adds c to the register, raises the revision (RaisesRevision)
+// and audits it. It returns the revision the register is now at.
 func (db *DB) AddCookie(c *Cookie, actorID uint64) (rev uint64, err error) {
 	err = db.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bCookiesByName).Get([]byte(c.Name)) != nil {
@@ -285,8 +292,11 @@ func (db *DB) AddCookie(c *Cookie, actorID uint64) (rev uint64, err error) {
 		if err := db.putCookie(tx, c); err != nil {
 			return err
 		}
-		if rev, err = raiseRevision(tx); err != nil {
-			return err
+		rev = revisionTx(tx)
+		if RaisesRevision(nil, c, false) {
+			if rev, err = raiseRevision(tx); err != nil {
+				return err
+			}
 		}
 		return db.auditTx(tx, &AuditEvent{Action: ActCookieAdded, ActorID: actorID, Detail: fmt.Sprintf("%s (revision %d)", c.Name, rev)})
 	})
@@ -318,7 +328,7 @@ func (db *DB) UpdateCookie(id uint64, in Cookie, minor bool, actorID uint64) (ra
 			return err
 		}
 		rev := revisionTx(tx)
-		if raised = RaisesRevision(old, in, minor); raised {
+		if raised = RaisesRevision(&old, &in, minor); raised {
 			if rev, err = raiseRevision(tx); err != nil {
 				return err
 			}
@@ -329,7 +339,7 @@ func (db *DB) UpdateCookie(id uint64, in Cookie, minor bool, actorID uint64) (ra
 }
 
 // DeleteCookie removes entry id from the register (not a built-in one) and
-// audits it; the revision stays.
+// audits it; the revision stays (RaisesRevision).
 func (db *DB) DeleteCookie(id uint64, actorID uint64) error {
 	return db.update(func(tx *bolt.Tx) error {
 		var c Cookie
@@ -344,6 +354,11 @@ func (db *DB) DeleteCookie(id uint64, actorID uint64) error {
 		}
 		if err := tx.Bucket(bCookies).Delete(itob(id)); err != nil {
 			return err
+		}
+		if RaisesRevision(&c, nil, false) {
+			if _, err := raiseRevision(tx); err != nil {
+				return err
+			}
 		}
 		return db.auditTx(tx, &AuditEvent{Action: ActCookieDeleted, ActorID: actorID, Detail: c.Name})
 	})

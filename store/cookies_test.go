@@ -11,22 +11,25 @@ import (
 // meaning of the register, and not for a typo fix.
 func TestRaisesRevision(t *testing.T) {
 	base := Cookie{Name: "a", Category: CookiePreferences, PurposeEN: "p", PurposeFR: "p", DurationEN: "d", DurationFR: "d", Provider: "x"}
-	with := func(f func(c *Cookie)) Cookie { c := base; f(&c); return c }
+	with := func(f func(c *Cookie)) *Cookie { c := base; f(&c); return &c }
 	for _, tc := range []struct {
-		name  string
-		new   Cookie
-		minor bool
-		want  bool
+		name     string
+		old, new *Cookie
+		minor    bool
+		want     bool
 	}{
-		{"nothing changed", base, false, false},
-		{"purpose reworded", with(func(c *Cookie) { c.PurposeFR = "q" }), false, true},
-		{"purpose typo, minor", with(func(c *Cookie) { c.PurposeEN = "q" }), true, false},
-		{"duration changed", with(func(c *Cookie) { c.DurationEN = "e" }), false, true},
-		{"provider changed", with(func(c *Cookie) { c.Provider = "y" }), false, true},
-		{"category changed, even if minor", with(func(c *Cookie) { c.Category = CookieStatistics }), true, true},
-		{"renamed, even if minor", with(func(c *Cookie) { c.Name = "b" }), true, true},
+		{"nothing changed", &base, &base, false, false},
+		{"a cookie is added", nil, &base, false, true},
+		{"a cookie is added, even if called minor", nil, &base, true, true},
+		{"a cookie is removed", &base, nil, false, false},
+		{"the purpose is reworded", &base, with(func(c *Cookie) { c.PurposeFR = "q" }), false, true},
+		{"a typo in the purpose, minor", &base, with(func(c *Cookie) { c.PurposeEN = "q" }), true, false},
+		{"the duration changes", &base, with(func(c *Cookie) { c.DurationEN = "e" }), false, true},
+		{"the provider changes", &base, with(func(c *Cookie) { c.Provider = "y" }), false, true},
+		{"the category changes, even if called minor", &base, with(func(c *Cookie) { c.Category = CookieStatistics }), true, true},
+		{"the cookie is renamed, even if called minor", &base, with(func(c *Cookie) { c.Name = "b" }), true, true},
 	} {
-		if got := RaisesRevision(base, tc.new, tc.minor); got != tc.want {
+		if got := RaisesRevision(tc.old, tc.new, tc.minor); got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
 	}
