@@ -125,6 +125,16 @@ func (a *App) enforceCookies(c *fiber.Ctx, r *store.CookieConsent) {
 type bannerData struct {
 	Next       string
 	Categories []store.CookieCategory
+	Title      string   // the administrator's, or the shipped one
+	Text       []string // paragraphs, the administrator's or the shipped ones
+	Changes    []string // what changed since the person's last choice
+}
+
+// banner is the banner for this request, going back to next.
+func (a *App) banner(c *fiber.Ctx, next string) *bannerData {
+	tr := a.translator(c)
+	return &bannerData{Next: next, Categories: store.OptionalCookieCategories,
+		Title: a.cookieText(tr, "banner_title"), Text: paragraphs(a.cookieText(tr, "banner_text")), Changes: a.registerChanges(c)}
 }
 
 // cookieChrome runs on every page: without a valid choice it shows the
@@ -136,7 +146,7 @@ func (a *App) cookieChrome(c *fiber.Ctx, p *Page) {
 	a.enforceCookies(c, r)
 	if r == nil {
 		if p.Path != "/cookies" {
-			p.Chrome["CookieBanner"] = &bannerData{Next: a.bannerNext(c), Categories: store.OptionalCookieCategories}
+			p.Chrome["CookieBanner"] = a.banner(c, a.bannerNext(c))
 		}
 		return
 	}

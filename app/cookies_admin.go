@@ -101,8 +101,8 @@ func (a *App) showAdminCookie(c *fiber.Ctx, ck *store.Cookie, f *Form) error {
 }
 
 // postAdminCookie saves a register entry; the revision rises unless the
-// change is a minor fix of the purpose, duration or provider
-// (store.RaisesRevision).
+// change is a minor fix of wording (store.RaisesRevision); a change called
+// minor that is more than that is refused (422).
 func (a *App) postAdminCookie(c *fiber.Ctx) error {
 	ck, err := a.db.Cookie(uint64(mustParamInt(c)))
 	if err != nil {
@@ -117,6 +117,8 @@ func (a *App) postAdminCookie(c *fiber.Ctx) error {
 			f.fail("name", a.translator(c).T("cookies.admin.name_taken"))
 		case errors.Is(err, store.ErrBuiltInCookie):
 			f.fail("", a.translator(c).T("cookies.admin.built_in"))
+		case errors.Is(err, store.ErrNotMinor):
+			f.fail("minor", a.translator(c).T("cookies.admin.not_minor"))
 		case err != nil:
 			return err
 		default:

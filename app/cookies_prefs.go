@@ -65,9 +65,12 @@ func (a *App) cookiesData(c *fiber.Ctx, lang string) (map[string]any, error) {
 		"Categories":     cats,
 		"Choice":         choice,
 		"CookieRegister": a.cookieRegisterRows(lang),
+		"Intro":          paragraphs(a.cookieText(a.translator(c), "prefs_intro")),
 	}
 	if choice != nil {
 		data["AskAgain"] = a.cookies.Ends(choice)
+	} else {
+		data["Changes"] = a.registerChanges(c)
 	}
 	if u := currentUser(c); u != nil {
 		hist, err := a.db.CookieConsentHistory(u.ID)
@@ -139,7 +142,7 @@ func (a *App) answerChoice(c *fiber.Ctx, f *Form) error {
 		p := a.page(c, "cookies.title")
 		p.Form = f
 		if a.currentChoice(c) == nil { // refused: the banner again, with the message
-			p.Chrome["CookieBanner"] = &bannerData{Next: f.Get("next"), Categories: store.OptionalCookieCategories}
+			p.Chrome["CookieBanner"] = a.banner(c, f.Get("next"))
 		}
 		c.Vary("HX-Request")
 		return c.Status(status).Render("cookies/_banner", p)

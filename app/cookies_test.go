@@ -357,7 +357,7 @@ func TestCookieLifetimeAndRevision(t *testing.T) {
 	reg := e.app.cookies.Register()
 	id := reg.Find(usernameCookie).ID
 	ck, _ := e.db.Cookie(id)
-	ck.PurposeEN += " (fixed)"
+	ck.PurposeEN = strings.TrimSuffix(ck.PurposeEN, ".") + " !" // punctuation only
 	if raised, err := e.app.cookies.UpdateCookie(id, *ck, true, admin.ID); err != nil || raised {
 		t.Fatalf("minor fix: got raised=%v err=%v", raised, err)
 	}
@@ -552,13 +552,15 @@ func TestCookieAdmin(t *testing.T) {
 	id := reg.Find("embed_pref").ID
 	path := "/admin/cookies/" + strconv.FormatUint(id, 10)
 	admin.get(path).want(t, http.StatusOK)
-	good.Set("purpose_en", "Remembers the video player's sound volume.")
+	good.Set("purpose_en", "Remembers the video player’s volume!")
 	good.Set("minor", "on")
 	admin.post(path, good).want(t, http.StatusSeeOther)
 	if got := e.app.cookies.Register().Revision; got != rev+1 {
 		t.Errorf("minor fix: got revision %d, want %d", got, rev+1)
 	}
 	good.Set("category", "statistics") // a category change is never minor
+	admin.post(path, good).want(t, http.StatusUnprocessableEntity)
+	good.Del("minor")
 	admin.post(path, good).want(t, http.StatusSeeOther)
 	if got := e.app.cookies.Register().Revision; got != rev+2 {
 		t.Errorf("category change: got revision %d, want %d", got, rev+2)
@@ -663,6 +665,18 @@ func TestCookieLocaleKeys(t *testing.T) {
 	keys := map[string]bool{"cookies.title": true, "cookies.saved": true, "cookies.unknown_category": true}
 	for _, cat := range store.CookieCategories {
 		keys["cookies.category."+string(cat)], keys["cookies.category."+string(cat)+".help"] = true, true
+		keys["cookies.changes.added."+string(cat)] = true
+		for _, asp := range changeAspect {
+			keys["cookies.changes."+asp+"."+string(cat)] = true
+		}
+	}
+	for _, lang := range Langs {
+		for _, k := range []string{"lang", "reset", "reset_confirm", "shipped", "reset_done"} {
+			keys["cookies.texts."+k+"."+lang] = true
+		}
+	}
+	for _, n := range cookieTextNames {
+		keys["cookies.texts.field."+n.Name], keys[n.Default] = true, true
 	}
 	for _, m := range store.ConsentMethods {
 		keys["cookies.method."+string(m)] = true
@@ -670,7 +684,7 @@ func TestCookieLocaleKeys(t *testing.T) {
 	for _, s := range []store.ConsentState{store.ConsentGiven, store.ConsentRefused, store.ConsentWithdrawn, store.ConsentExpired} {
 		keys["cookies.state."+string(s)] = true
 	}
-	for _, a := range []store.Action{store.ActCookieAdded, store.ActCookieUpdated, store.ActCookieDeleted} {
+	for _, a := range []store.Action{store.ActCookieAdded, store.ActCookieUpdated, store.ActCookieDeleted, store.ActCookieTextsChanged, store.ActCookieTextsReset} {
 		keys["audit.action."+string(a)] = true
 	}
 	files, _ := fs.Glob(views.FS, "cookies/*.html")

@@ -128,6 +128,11 @@ func (a *App) routes() {
 	r.Post("/admin/cookies/:id<int>", signedIn, admin, a.postAdminCookie)
 	r.Post("/admin/cookies/:id<int>/delete", signedIn, admin, a.postAdminCookieDelete)
 
+	// The banner's and preferences page's texts per language (administrators) → cookies/admin_texts.
+	r.Get("/admin/cookies/texts", signedIn, admin, a.getCookieTexts)
+	r.Post("/admin/cookies/texts", signedIn, admin, a.postCookieTexts)
+	r.Post("/admin/cookies/texts/reset", signedIn, admin, a.postCookieTextsReset)
+
 	// ===== DPO contact, notifications, mail, password reset (issue 5) =====
 
 	// Contact the DPO (no consent gate: CONTRACT.md) → dpo/index (dpo/_form, dpo/_threads), dpo/thread (dpo/_thread).

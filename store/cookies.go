@@ -111,6 +111,10 @@ func BuiltInCookie(name string) *Cookie {
 // ErrCookieNameTaken is returned when the register already has the name.
 var ErrCookieNameTaken = errors.New("store: a cookie of this name is in the register")
 
+// ErrNotMinor is returned when a change called a minor fix changes more
+// than wording (WordingOnly).
+var ErrNotMinor = errors.New("store: the change is more than a wording fix")
+
 // ErrBuiltInCookie is returned when a change would make the register
 // disagree with the code: deleting, renaming or recategorising a cookie
 // Accord itself sets.
@@ -122,29 +126,6 @@ const (
 	ActCookieUpdated Action = "cookie_updated"
 	ActCookieDeleted Action = "cookie_deleted"
 )
-
-// RaisesRevision is the register's revision rule, the one place that
-// decides which register change asks everyone for their choice again.
-// old is the entry before the change (nil: the cookie is added), new the
-// entry after it (nil: the cookie is removed); minor is the administrator
-// calling the change a fix of wording. The revision rises when a cookie is
-// added (always), renamed or moved to another category (always), or when its
-// purpose, duration or provider changes — unless the change is minor.
-// Removing a cookie does not raise it: consent to more covers less.
-func RaisesRevision(old, new *Cookie, minor bool) bool {
-	switch {
-	case new == nil:
-		return false
-	case old == nil:
-		return true
-	case old.Name != new.Name || old.Category != new.Category:
-		return true
-	case minor:
-		return false
-	}
-	return old.PurposeEN != new.PurposeEN || old.PurposeFR != new.PurposeFR ||
-		old.DurationEN != new.DurationEN || old.DurationFR != new.DurationFR || old.Provider != new.Provider
-}
 
 // CookieRegister is the register at one revision.
 type CookieRegister struct {
@@ -180,6 +161,7 @@ var (
 	bCookieConsents    = []byte("cookie_consents")
 	bConsentsBySubject = []byte("cookie_consents_by_subject")
 	bVisitsDaily       = []byte("visits_daily")
+	bRegisterChanges   = []byte("cookie_register_changes")
 	revisionKey        = []byte("revision")
 )
 
@@ -192,6 +174,7 @@ func init() {
 			Records: cookieConsentRecords, Erase: eraseCookieConsents},
 		BucketInfo{Name: string(bConsentsBySubject), Class: Index, IndexOf: string(bCookieConsents), Holds: "account or browser → cookie choices"},
 		BucketInfo{Name: string(bVisitsDaily), Class: NotPersonal, Holds: "page views and unique visitors per day (aggregates only)"},
+		BucketInfo{Name: string(bRegisterChanges), Class: NotPersonal, Holds: "what each revision of the cookie register changed (for the banner)"},
 	)
 }
 
@@ -200,7 +183,7 @@ func init() {
 // about. It is idempotent; cookies edited by an administrator stay as edited.
 func (db *DB) SeedCookies() error {
 	return db.update(func(tx *bolt.Tx) error {
-		added := false
+		var changes []CookieChange
 		for _, c := range builtinCookies {
 			if tx.Bucket(bCookiesByName).Get([]byte(c.Name)) != nil {
 				continue
@@ -209,12 +192,14 @@ func (db *DB) SeedCookies() error {
 			if err := db.putCookie(tx, &c); err != nil {
 				return err
 			}
-			added = added || RaisesRevision(nil, &c, false)
+			if RaisesRevision(nil, &c, false) {
+				changes = append(changes, CookieChange{CookieID: c.ID, Name: c.Name, Category: c.Category, Added: true})
+			}
 		}
-		if !added {
+		if len(changes) == 0 {
 			return nil
 		}
-		_, err := raiseRevision(tx)
+		_, err := db.raiseRevision(tx, changes...)
 		return err
 	})
 }
@@ -242,9 +227,14 @@ func revisionTx(tx *bolt.Tx) uint64 {
 	return 0
 }
 
-func raiseRevision(tx *bolt.Tx) (uint64, error) {
+// raiseRevision moves the register to its next revision, logging what the
+// revision changed.
+func (db *DB) raiseRevision(tx *bolt.Tx, changes ...CookieChange) (uint64, error) {
 	rev := revisionTx(tx) + 1
-	return rev, tx.Bucket(bCookieRegister).Put(revisionKey, itob(rev))
+	if err := tx.Bucket(bCookieRegister).Put(revisionKey, itob(rev)); err != nil {
+		return 0, err
+	}
+	return rev, putJSON(tx.Bucket(bRegisterChanges), itob(rev), &RevisionChanges{Revision: rev, Time: db.now(), Changes: changes})
 }
 
 // CookieRegister returns the whole register and its revision.
@@ -294,17 +284,19 @@ func (db *DB) AddCookie(c *Cookie, actorID uint64) (rev uint64, err error) {
 		}
 		rev = revisionTx(tx)
 		if RaisesRevision(nil, c, false) {
-			if rev, err = raiseRevision(tx); err != nil {
+			if rev, err = db.raiseRevision(tx, CookieChange{CookieID: c.ID, Name: c.Name, Category: c.Category, Added: true}); err != nil {
 				return err
 			}
 		}
-		return db.auditTx(tx, &AuditEvent{Action: ActCookieAdded, ActorID: actorID, Detail: fmt.Sprintf("%s (revision %d)", c.Name, rev)})
+		return db.auditTx(tx, &AuditEvent{Action: ActCookieAdded, ActorID: actorID, Detail: fmt.Sprintf("%s, %s (revision %d)", c.Name, c.Category, rev)})
 	})
 	return rev, err
 }
 
 // UpdateCookie replaces entry id by in, raising the revision when
-// RaisesRevision says so, and audits it. It returns whether the revision rose.
+// RaisesRevision says so, and audits it with each changed field's before
+// and after. A change called minor that is not WordingOnly is refused with
+// ErrNotMinor, nothing changed. It returns whether the revision rose.
 func (db *DB) UpdateCookie(id uint64, in Cookie, minor bool, actorID uint64) (raised bool, err error) {
 	err = db.update(func(tx *bolt.Tx) error {
 		var old Cookie
@@ -323,17 +315,21 @@ func (db *DB) UpdateCookie(id uint64, in Cookie, minor bool, actorID uint64) (ra
 				return err
 			}
 		}
+		fields := ChangedFields(old, in)
+		if minor && len(fields) > 0 && !WordingOnly(old, in) {
+			return ErrNotMinor
+		}
 		in.ID = id
 		if err := db.putCookie(tx, &in); err != nil {
 			return err
 		}
 		rev := revisionTx(tx)
 		if raised = RaisesRevision(&old, &in, minor); raised {
-			if rev, err = raiseRevision(tx); err != nil {
+			if rev, err = db.raiseRevision(tx, CookieChange{CookieID: id, Name: in.Name, Category: in.Category, Fields: fields}); err != nil {
 				return err
 			}
 		}
-		return db.auditTx(tx, &AuditEvent{Action: ActCookieUpdated, ActorID: actorID, Detail: fmt.Sprintf("%s (revision %d)", in.Name, rev)})
+		return db.auditTx(tx, &AuditEvent{Action: ActCookieUpdated, ActorID: actorID, Detail: changeDetail(old, in, rev, fields)})
 	})
 	return raised, err
 }
@@ -356,7 +352,7 @@ func (db *DB) DeleteCookie(id uint64, actorID uint64) error {
 			return err
 		}
 		if RaisesRevision(&c, nil, false) {
-			if _, err := raiseRevision(tx); err != nil {
+			if _, err := db.raiseRevision(tx); err != nil {
 				return err
 			}
 		}

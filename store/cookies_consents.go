@@ -49,10 +49,13 @@ type CookieConsent struct {
 	Method           ConsentMethod           `json:"method"`
 	Decisions        map[CookieCategory]bool `json:"decisions"`
 	RegisterRevision uint64                  `json:"register_revision"`
-	PolicyVersionID  uint64                  `json:"policy_version_id,omitempty"`
-	PolicyTextHash   string                  `json:"policy_text_hash,omitempty"`
-	Lang             string                  `json:"lang"`
-	ValidUntil       time.Time               `json:"valid_until"`
+	// RegisterDigest is the SHA-256 of the register as shown in Lang (its
+	// revision and every entry's texts), so the proof covers the table.
+	RegisterDigest  string    `json:"register_digest,omitempty"`
+	PolicyVersionID uint64    `json:"policy_version_id,omitempty"`
+	PolicyTextHash  string    `json:"policy_text_hash,omitempty"`
+	Lang            string    `json:"lang"`
+	ValidUntil      time.Time `json:"valid_until"`
 	// DerivedFrom is the record this one follows from without a new
 	// choice: the browser's record a sign-in carried over to the account
 	// (the newer choice wins), or the record that expired.
@@ -152,6 +155,34 @@ func (db *DB) LatestCookieConsents(fn func(subject string, r *CookieConsent)) er
 		}
 		return flush()
 	})
+}
+
+// LatestCookieConsent is the latest record of one subject: account userID,
+// or with userID 0 browser consentID. ErrNotFound when it has none (for
+// the app's bounded cache of browsers, on a miss).
+func (db *DB) LatestCookieConsent(userID uint64, consentID string) (*CookieConsent, error) {
+	subject := ConsentSubject(userID, consentID)
+	var r CookieConsent
+	err := db.view(func(tx *bolt.Tx) error {
+		// Keys are subject 0x00 BE(seq): the last one before subject 0x01
+		// is the subject's newest, if it has the subject's prefix.
+		c := tx.Bucket(bConsentsBySubject).Cursor()
+		var k []byte
+		if k, _ = c.Seek(append(append([]byte(nil), subject...), 1)); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		prefix := append(append([]byte(nil), subject...), 0)
+		if k == nil || len(k) != len(prefix)+8 || !bytes.HasPrefix(k, prefix) {
+			return ErrNotFound
+		}
+		return getJSON(tx.Bucket(bCookieConsents), k[len(prefix):], &r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // CookieConsentHistory lists an account's cookie choices, newest first.

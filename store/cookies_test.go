@@ -23,7 +23,9 @@ func TestRaisesRevision(t *testing.T) {
 		{"a cookie is added, even if called minor", nil, &base, true, true},
 		{"a cookie is removed", &base, nil, false, false},
 		{"the purpose is reworded", &base, with(func(c *Cookie) { c.PurposeFR = "q" }), false, true},
-		{"a typo in the purpose, minor", &base, with(func(c *Cookie) { c.PurposeEN = "q" }), true, false},
+		{"the purpose's punctuation, minor", &base, with(func(c *Cookie) { c.PurposeEN = "P." }), true, false},
+		{"the purpose's punctuation, not called minor", &base, with(func(c *Cookie) { c.PurposeEN = "P." }), false, true},
+		{"a word of the purpose, even if called minor", &base, with(func(c *Cookie) { c.PurposeEN = "q" }), true, true},
 		{"the duration changes", &base, with(func(c *Cookie) { c.DurationEN = "e" }), false, true},
 		{"the provider changes", &base, with(func(c *Cookie) { c.Provider = "y" }), false, true},
 		{"the category changes, even if called minor", &base, with(func(c *Cookie) { c.Category = CookieStatistics }), true, true},
@@ -53,7 +55,7 @@ func TestSeedCookies(t *testing.T) {
 	}
 	ck := *reg.Find("accord_lang")
 	ck.PurposeEN = "Edited."
-	if _, err := db.UpdateCookie(ck.ID, ck, true, 0); err != nil {
+	if _, err := db.UpdateCookie(ck.ID, ck, false, 0); err != nil {
 		t.Fatal(err)
 	}
 	db.SeedCookies()

@@ -34,6 +34,8 @@
 //	cookies              BE(id) → Cookie (the cookie register)
 //	cookies_by_name      name → BE(id)
 //	cookie_register      "revision" → BE uint64
+//	cookie_register_changes BE(revision) → RevisionChanges (what each revision changed)
+//	cookie_texts         "lang/name" → string (banner and preferences texts an administrator wrote)
 //	cookie_consents      BE(seq) → CookieConsent (append-only proof of cookie choices)
 //	cookie_consents_by_subject  ("u" BE(userID) | "v" consentID) 0x00 BE(seq) → empty
 //	visits_daily         "YYYY-MM-DD" → DailyVisits (aggregates only)

@@ -47,6 +47,13 @@ func StateOf(decisions map[store.CookieCategory]bool, prev *store.CookieConsent)
 	return store.ConsentRefused
 }
 
+// OutdatedByRegister is the rule "is choice r asked again only because
+// the register changed since?": it would still hold on its own revision,
+// and the register is now at a later one (rev).
+func OutdatedByRegister(r *store.CookieConsent, rev uint64, now time.Time, lifetimeMonths int) bool {
+	return r != nil && r.RegisterRevision < rev && StillValid(r, r.RegisterRevision, now, lifetimeMonths)
+}
+
 // applies is the rule "may browser record r apply to a request by account
 // userID (0: a visitor)?": a browser's choice made by another account never
 // applies to this one, so two people sharing a browser stay apart.

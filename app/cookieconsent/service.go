@@ -11,6 +11,7 @@
 package cookieconsent
 
 import (
+	"sort"
 	"sync"
 	"time"
 
@@ -26,6 +27,9 @@ type Options struct {
 	// LifetimeMonths is the consent lifetime setting, read at each use (an
 	// administrator may change it while the server runs).
 	LifetimeMonths func() int
+	// MaxBrowsers bounds the browsers kept in memory (0: DefaultMaxBrowsers).
+	// Accounts are all kept: they are as many as the users.
+	MaxBrowsers int
 }
 
 // Service holds the cookie register and the latest choices.
@@ -35,22 +39,28 @@ type Service struct {
 
 	mu       sync.RWMutex
 	register store.CookieRegister
+	changes  []store.RevisionChanges         // what each revision changed, oldest first
+	texts    map[string]string               // "lang/name" → an administrator's text
 	accounts map[uint64]*store.CookieConsent // user id → latest record
-	browsers map[string]*store.CookieConsent // accord_consent id → latest record
+	browsers *browserCache                   // accord_consent id → latest record
 }
 
 // New seeds the register with Accord's own cookies, and loads it and every
 // latest choice (but those expired long ago) into memory.
 func New(db *store.DB, opt Options) (*Service, error) {
 	s := &Service{db: db, lifetime: opt.LifetimeMonths,
-		accounts: map[uint64]*store.CookieConsent{}, browsers: map[string]*store.CookieConsent{}}
+		accounts: map[uint64]*store.CookieConsent{}, browsers: newBrowserCache(opt.MaxBrowsers)}
 	if err := db.SeedCookies(); err != nil {
 		return nil, err
 	}
 	if err := s.reloadRegister(); err != nil {
 		return nil, err
 	}
+	if err := s.reloadTexts(); err != nil {
+		return nil, err
+	}
 	now := db.Now()
+	var browsers []*store.CookieConsent
 	err := db.LatestCookieConsents(func(subject string, r *store.CookieConsent) {
 		if r.State == store.ConsentExpired && now.Sub(r.Time) >= keepExpired {
 			return
@@ -58,11 +68,16 @@ func New(db *store.DB, opt Options) (*Service, error) {
 		if r.UserID != 0 && subject == string(store.ConsentSubject(r.UserID, "")) {
 			s.accounts[r.UserID] = r
 		} else {
-			s.browsers[r.ConsentID] = r
+			browsers = append(browsers, r)
 		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	// Oldest first, so that a full cache keeps the newest.
+	sort.SliceStable(browsers, func(i, j int) bool { return browsers[i].Time.Before(browsers[j].Time) })
+	for _, r := range browsers {
+		s.browsers.put(r.ConsentID, r)
 	}
 	return s, nil
 }
@@ -99,7 +114,7 @@ func (s *Service) Record(ch Choice) (*store.CookieConsent, error) {
 	now := s.db.Now().UTC()
 	r := &store.CookieConsent{
 		UserID: ch.UserID, Time: now, State: StateOf(decisions, prev), Method: ch.Method, Decisions: decisions,
-		RegisterRevision: s.Register().Revision, Lang: ch.Lang,
+		RegisterRevision: s.Register().Revision, RegisterDigest: s.RegisterDigest(ch.Lang), Lang: ch.Lang,
 		PolicyVersionID: ch.PolicyVersionID, PolicyTextHash: ch.PolicyTextHash,
 		ValidUntil: now.AddDate(0, s.lifetime(), 0),
 	}
@@ -163,11 +178,11 @@ func (s *Service) Forget(userID uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.accounts, userID)
-	for k, r := range s.browsers {
+	s.browsers.each(func(id string, r *store.CookieConsent) {
 		if r.UserID == userID {
-			delete(s.browsers, k)
+			s.browsers.remove(id)
 		}
-	}
+	})
 }
 
 // Current is the banner decision: the valid choice that applies to a
@@ -190,15 +205,63 @@ func (s *Service) Current(userID uint64, browserID string) *store.CookieConsent 
 	return best
 }
 
+// Outdated reports whether the banner asks again only because the register
+// changed: the newer of the account's and the browser's latest choice
+// (ones that apply) would still hold but was made on an older revision,
+// which it returns (for ChangesSince).
+func (s *Service) Outdated(userID uint64, browserID string) (rev uint64, ok bool) {
+	current, now, lifetime := s.Register().Revision, s.db.Now(), s.lifetime()
+	var best *store.CookieConsent
+	if userID != 0 {
+		best = s.Latest(userID, "")
+	}
+	if browserID != "" {
+		if r := s.Latest(0, browserID); r != nil && applies(r, userID) && (best == nil || !r.Time.Before(best.Time)) {
+			best = r
+		}
+	}
+	if !OutdatedByRegister(best, current, now, lifetime) {
+		return 0, false
+	}
+	return best.RegisterRevision, true
+}
+
 // Latest is the latest record of account userID, or with userID 0 of
-// browser browserID, valid or not (nil: none in memory).
+// browser browserID, valid or not (nil: none). A browser evicted from
+// memory is read back from the store.
 func (s *Service) Latest(userID uint64, browserID string) *store.CookieConsent {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	if userID != 0 {
+		defer s.mu.RUnlock()
 		return s.accounts[userID]
 	}
-	return s.browsers[browserID]
+	r, ok := s.browsers.get(browserID)
+	evicted := s.browsers.evicted > 0
+	s.mu.RUnlock()
+	if ok || !evicted || browserID == "" {
+		// Nothing evicted: what memory lacks, the store lacks too (or holds
+		// only long-expired choices, which are no choice).
+		return r
+	}
+	r, err := s.db.LatestCookieConsent(0, browserID)
+	if err != nil {
+		return nil // none (or unreadable): the banner asks
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.browsers.get(browserID); ok {
+		return cur // recorded meanwhile
+	}
+	s.browsers.put(browserID, r)
+	return r
+}
+
+// Cached says how many accounts' and browsers' latest choices are in
+// memory.
+func (s *Service) Cached() (accounts, browsers int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.accounts), s.browsers.len()
 }
 
 // Valid reports whether choice r still holds today (StillValid).
@@ -236,11 +299,11 @@ func (s *Service) Expire() error {
 			delete(s.accounts, k)
 		}
 	}
-	for k, r := range s.browsers {
+	s.browsers.each(func(id string, r *store.CookieConsent) {
 		if sweep(r) {
-			delete(s.browsers, k)
+			s.browsers.remove(id)
 		}
-	}
+	})
 	s.mu.Unlock()
 	if len(news) == 0 {
 		return nil
@@ -255,8 +318,8 @@ func (s *Service) Expire() error {
 		if e.UserID != 0 && s.accounts[e.UserID] == olds[i] {
 			s.accounts[e.UserID] = e
 		}
-		if e.ConsentID != "" && s.browsers[e.ConsentID] == olds[i] {
-			s.browsers[e.ConsentID] = e
+		if cur, ok := s.browsers.get(e.ConsentID); ok && cur == olds[i] {
+			s.browsers.replace(e.ConsentID, e)
 		}
 	}
 	return nil
@@ -270,7 +333,7 @@ func (s *Service) remember(r *store.CookieConsent) {
 		s.accounts[r.UserID] = r
 	}
 	if r.ConsentID != "" {
-		s.browsers[r.ConsentID] = r
+		s.browsers.put(r.ConsentID, r)
 	}
 }
 

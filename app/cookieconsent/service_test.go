@@ -1,6 +1,7 @@
 package cookieconsent
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,7 +64,7 @@ func (e *env) record(t *testing.T, ch Choice) *store.CookieConsent {
 func TestRecord(t *testing.T) {
 	e := newEnv(t)
 	r := e.record(t, Choice{Method: store.MethodAcceptAll, Decisions: acceptAll, Lang: "fr"})
-	if r.ConsentID == "" || r.State != store.ConsentGiven || r.RegisterRevision != e.svc.Register().Revision || !r.ValidUntil.Equal(t0.AddDate(0, 6, 0)) {
+	if r.ConsentID == "" || r.State != store.ConsentGiven || r.RegisterRevision != e.svc.Register().Revision || r.RegisterDigest != e.svc.RegisterDigest("fr") || !r.ValidUntil.Equal(t0.AddDate(0, 6, 0)) {
 		t.Fatalf("got %+v", r)
 	}
 	if got := e.svc.Current(0, r.ConsentID); got != r {
@@ -193,5 +194,173 @@ func TestRegisterChanges(t *testing.T) {
 	}
 	if err := e.svc.DeleteCookie(ck.ID, 1); err != nil || e.svc.Register().Find("embed_pref") != nil || e.svc.Register().Revision != rev+1 {
 		t.Errorf("delete: got %v, the cookie still in memory or the revision moved", err)
+	}
+}
+
+// Ensure that memory holds at most MaxBrowsers browsers however many new
+// visitors choose, evicting the longest-held (expired choices first), and
+// that an evicted browser's choice still holds, read back from the store.
+func TestBrowsersBounded(t *testing.T) {
+	e := newEnv(t)
+	e.svc = nil
+	svc, err := New(e.db, Options{LifetimeMonths: func() int { return e.lifetime }, MaxBrowsers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	old := e.record(t, Choice{Method: store.MethodAcceptAll, Decisions: acceptAll})
+	e.advance(5 * 31 * 24 * time.Hour)
+	visitors := []*store.CookieConsent{e.record(t, Choice{Method: store.MethodRefuseAll})}
+	e.advance(31 * 24 * time.Hour) // old's choice lapses, not visitors[0]'s
+	if err := svc.Expire(); err != nil {
+		t.Fatal(err)
+	}
+	if got := svc.Latest(0, old.ConsentID); got == nil || got.State != store.ConsentExpired {
+		t.Fatalf("old's choice: got %+v, want its expiry record", got)
+	}
+	for i := 0; i < 2; i++ {
+		e.advance(time.Minute)
+		visitors = append(visitors, e.record(t, Choice{Method: store.MethodRefuseAll}))
+	}
+	if _, n := svc.Cached(); n != 3 {
+		t.Fatalf("got %d browsers in memory, want 3", n)
+	}
+	if _, ok := svc.browsers.get(old.ConsentID); ok {
+		t.Errorf("the expired choice was kept, a valid one evicted")
+	}
+	for i := 0; i < 30; i++ {
+		e.record(t, Choice{Method: store.MethodClose})
+	}
+	if _, n := svc.Cached(); n != 3 {
+		t.Errorf("after 30 more visitors: got %d browsers in memory, want 3", n)
+	}
+	before := e.db.ReadTxCount()
+	got := svc.Current(0, visitors[0].ConsentID)
+	if got == nil || got.ID != visitors[0].ID {
+		t.Fatalf("an evicted visitor's choice: got %+v, want record %s", got, visitors[0].ID)
+	}
+	if reads := e.db.ReadTxCount() - before; reads != 1 {
+		t.Errorf("reading an evicted choice back: got %d reads, want 1", reads)
+	}
+	before = e.db.ReadTxCount()
+	svc.Current(0, visitors[0].ConsentID)
+	if reads := e.db.ReadTxCount() - before; reads != 0 {
+		t.Errorf("once read back: got %d reads, want 0", reads)
+	}
+	if got := svc.Current(0, old.ConsentID); got != nil {
+		t.Errorf("the expired choice applies after being read back: %+v", got)
+	}
+	// A restart keeps the newest three.
+	again, err := New(e.db, Options{LifetimeMonths: func() int { return e.lifetime }, MaxBrowsers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n := again.Cached(); n != 3 {
+		t.Errorf("after a restart: got %d browsers in memory, want 3", n)
+	}
+	if _, ok := again.browsers.get(visitors[0].ConsentID); ok {
+		t.Errorf("after a restart: an older browser was kept over the newest")
+	}
+}
+
+// Ensure that with nothing evicted, an unknown browser id costs no read.
+func TestUnknownBrowserReadsNothing(t *testing.T) {
+	e := newEnv(t)
+	e.record(t, Choice{Method: store.MethodAcceptAll, Decisions: acceptAll})
+	unknown, _ := store.NewToken()
+	before := e.db.ReadTxCount()
+	if e.svc.Current(0, unknown) != nil || e.db.ReadTxCount() != before {
+		t.Errorf("an unknown browser id: a choice, or a read")
+	}
+}
+
+// Ensure that a choice made before register changes is outdated by them
+// alone, and that ChangesSince tells each cookie once with every aspect
+// changed since, leaving out cookies removed since.
+func TestOutdatedAndChangesSince(t *testing.T) {
+	e := newEnv(t)
+	r := e.record(t, Choice{Method: store.MethodAcceptAll, Decisions: acceptAll})
+	if _, ok := e.svc.Outdated(0, r.ConsentID); ok {
+		t.Errorf("a choice on the current revision is outdated")
+	}
+	stats := &store.Cookie{Name: "embed_stats", Category: store.CookieStatistics, PurposeEN: "Plays.", PurposeFR: "Lectures.", DurationEN: "6 months", DurationFR: "6 mois", Provider: "Accord"}
+	gone := &store.Cookie{Name: "gone_pref", Category: store.CookiePreferences, PurposeEN: "x", PurposeFR: "x", DurationEN: "1 day", DurationFR: "1 jour", Provider: "Accord"}
+	for _, c := range []*store.Cookie{stats, gone} {
+		if _, err := e.svc.AddCookie(c, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	visitor := *e.svc.Register().Find("accord_visitor")
+	for _, f := range []func(c *store.Cookie){
+		func(c *store.Cookie) { c.DurationEN = "10 years" },
+		func(c *store.Cookie) { c.DurationFR = "10 ans"; c.Provider = "Matomo" },
+	} {
+		f(&visitor)
+		if _, err := e.svc.UpdateCookie(visitor.ID, visitor, false, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.svc.DeleteCookie(gone.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	rev, ok := e.svc.Outdated(0, r.ConsentID)
+	if !ok || rev != r.RegisterRevision || e.svc.Current(0, r.ConsentID) != nil {
+		t.Fatalf("after the changes: got outdated=%v rev %d, want revision %d asked again", ok, rev, r.RegisterRevision)
+	}
+	got := e.svc.ChangesSince(rev)
+	if len(got) != 2 || got[0].Name != "embed_stats" || !got[0].Added || got[1].Name != "accord_visitor" || got[1].Added ||
+		strings.Join(got[1].Fields, ",") != "duration_en,duration_fr,provider" {
+		t.Errorf("changes: got %+v, want embed_stats added, then accord_visitor's durations and provider", got)
+	}
+	if got := e.svc.ChangesSince(e.svc.Register().Revision); len(got) != 0 {
+		t.Errorf("changes since the current revision: got %+v", got)
+	}
+	e.advance(7 * 31 * 24 * time.Hour)
+	if _, ok := e.svc.Outdated(0, r.ConsentID); ok {
+		t.Errorf("a lapsed choice is told it is outdated by the register")
+	}
+}
+
+// Ensure that the register's digest follows its content in each language
+// — a minor rewording included — and not the other language's.
+func TestRegisterDigest(t *testing.T) {
+	e := newEnv(t)
+	en, fr := e.svc.RegisterDigest("en"), e.svc.RegisterDigest("fr")
+	if len(en) != 64 || en == fr || e.svc.RegisterDigest("en") != en {
+		t.Fatalf("got %q and %q, want two stable SHA-256s", en, fr)
+	}
+	ck := *e.svc.Register().Find("accord_lang")
+	ck.PurposeEN += "!"
+	if raised, err := e.svc.UpdateCookie(ck.ID, ck, true, 1); err != nil || raised {
+		t.Fatalf("minor fix: %v %v", raised, err)
+	}
+	if e.svc.RegisterDigest("en") == en {
+		t.Errorf("an English rewording left the English digest")
+	}
+	if e.svc.RegisterDigest("fr") != fr {
+		t.Errorf("an English rewording changed the French digest")
+	}
+}
+
+// Ensure that texts are kept per language, survive a restart, and reset.
+func TestTexts(t *testing.T) {
+	e := newEnv(t)
+	if err := e.svc.SaveTexts("fr", map[string]string{"banner_title": "Vos cookies", "banner_text": ""}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := e.open(t).Text("fr", "banner_title"); !ok || got != "Vos cookies" {
+		t.Errorf("after a restart: got %q %v", got, ok)
+	}
+	if _, ok := e.svc.Text("en", "banner_title"); ok {
+		t.Errorf("a French text shows in English")
+	}
+	if _, ok := e.svc.Text("fr", "banner_text"); ok {
+		t.Errorf("an empty text was kept")
+	}
+	if err := e.svc.ResetTexts("fr", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.svc.Text("fr", "banner_title"); ok {
+		t.Errorf("after a reset: a text is left")
 	}
 }
