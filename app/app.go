@@ -66,6 +66,8 @@ type App struct {
 	consent *consent.Service // policies: snapshot of versions, answers in memory, recording
 	texts   *policyTexts     // policy texts rendered, and what changed between two
 
+	backupRefusals refusals // refused /admin/backup attempts, audited by interval
+
 	stop chan struct{}
 	jobs sync.WaitGroup
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -125,31 +124,30 @@ func (a *App) getAuditCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	me := currentUser(c)
-	detail := fmt.Sprintf("action=%s user=%s", f.Action, f.Email)
-	if err := a.db.Audit(store.AuditEvent{Action: store.ActAuditExported, ActorID: me.ID, Detail: detail}); err != nil {
-		return err
-	}
 	tr := a.translator(c)
-	// Written into the response buffer from one read transaction (one
-	// consistent snapshot); the client is only written to after the read
-	// ends, so a slow client never holds it open (bbolt: an open read
-	// blocks the file's growth).
-	bw := bufio.NewWriter(c.Response().BodyWriter())
-	cw := startCSV(c, fmt.Sprintf("accord-audit-%s.csv", a.db.Now().UTC().Format("20060102-150405")), bw)
-	if err := cw.row(tr.T("audit.time"), tr.T("audit.action_code"), tr.T("audit.action"), tr.T("audit.actor"), tr.T("audit.subject"), tr.T("audit.detail")); err != nil {
-		return err
+	d := download{
+		Name:  fmt.Sprintf("accord-audit-%s.csv", a.db.Now().UTC().Format("20060102-150405")),
+		Audit: store.AuditEvent{Action: store.ActAuditExported, ActorID: currentUser(c).ID, Detail: auditCSVDetail(f)},
 	}
-	if !f.Unknown {
-		err = a.db.EachAuditNamed(f.Query, func(e *store.AuditEvent, actor, subject string) error {
-			return cw.row(e.Time.UTC().Format(time.RFC3339), string(e.Action), tr.T("audit.action."+string(e.Action)), actor, subject, e.Detail)
-		})
-		if err != nil {
+	return a.sendCSV(c, d, func(cw *csvWriter) error {
+		if err := cw.row(tr.T("audit.time"), tr.T("audit.action_code"), tr.T("audit.action"), tr.T("audit.actor"), tr.T("audit.subject"), tr.T("audit.detail")); err != nil {
 			return err
 		}
+		if f.Unknown {
+			return nil
+		}
+		return a.db.EachAuditNamed(f.Query, func(e *store.AuditEvent, actor, subject string) error {
+			return cw.row(e.Time.UTC().Format(time.RFC3339), string(e.Action), tr.T("audit.action."+string(e.Action)), actor, subject, e.Detail)
+		})
+	})
+}
+
+// auditCSVDetail describes the filter of an audit download by account id,
+// not email: an email would outlive its owner's erasure in this line.
+func auditCSVDetail(f auditFilter) string {
+	d := "action=" + f.Action
+	if f.Email != "" {
+		d += fmt.Sprintf(" user_id=%d", f.Query.UserID) // 0: no such account
 	}
-	if err := cw.flush(); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return d
 }

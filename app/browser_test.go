@@ -18,16 +18,20 @@ package app
 //	b.cookie("accord_session")         // *network.Cookie or nil (HttpOnly ones too)
 //	b.phone(); b.desktop()             // 375x740 (mobile) or 1280x800
 //	b.colorScheme("dark")              // prefers-color-scheme for the CSS
-//	b.screenshot("login")              // full-page PNG, path logged
+//	b.screenshot("login")              // full-page PNG with $ACCORD_SCREENSHOTS, path logged
 //	b.do(chromedp actions...)          // anything else
 //
 // Every helper fails the test (with a screenshot named "failed") when the
 // browser does not get there within actionTimeout. A script error or a
-// console error (a CSP refusal, say) fails the test when it ends. Screenshots go to
-// $ACCORD_SCREENSHOTS when set, else to the test's temp dir.
+// console error (a CSP refusal, say) fails the test when it ends.
+// b.screenshot takes a picture only when $ACCORD_SCREENSHOTS names a
+// directory (to look at; nothing checks them). The failure picture is
+// always taken and kept: in $ACCORD_SCREENSHOTS, else in a directory the
+// test does not remove ($TMPDIR/accord-screenshots), its path in the log.
 //
-// Chromium: /usr/bin/chromium (or $ACCORD_CHROMIUM). Without it the tests
-// skip, except when $CI is set: there a missing browser fails.
+// Browser tests are the slow tier: `go test -short` skips them. Chromium:
+// /usr/bin/chromium (or $ACCORD_CHROMIUM). Without it the tests skip,
+// except when $CI is set: there a missing browser fails.
 
 import (
 	"context"
@@ -70,6 +74,9 @@ type browser struct {
 // a browser in desktop size. Both stop when the test ends.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test: not in -short")
+	}
 	exe := os.Getenv("ACCORD_CHROMIUM")
 	if exe == "" {
 		exe = "/usr/bin/chromium"
@@ -207,9 +214,14 @@ func (b *browser) fail(what string, err error) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
 	defer cancel()
-	where, _ := chromedp.Run(ctx, chromedp.Location())
-	if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
-		b.save("failed", png)
+	where, lerr := chromedp.Run(ctx, chromedp.Location())
+	if lerr != nil {
+		where = "unknown: " + lerr.Error()
+	}
+	if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr != nil {
+		b.t.Errorf("no screenshot of the failure: %v", serr)
+	} else {
+		b.save(failedDir(), "failed", png)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("nothing happened within %s", actionTimeout)
@@ -408,21 +420,32 @@ func (b *browser) colorScheme(scheme string) {
 	}))
 }
 
-// screenshot saves a full-page PNG of the page shown and returns its path.
+// screenshot saves a full-page PNG of the page shown in $ACCORD_SCREENSHOTS
+// and returns its path; without it, it does nothing and returns "".
 func (b *browser) screenshot(name string) string {
 	b.t.Helper()
+	dir := os.Getenv("ACCORD_SCREENSHOTS")
+	if dir == "" {
+		return ""
+	}
 	png := run(b, "screenshot "+name, chromedp.FullScreenshot(100))
-	return b.save(name, png)
+	return b.save(dir, name, png)
+}
+
+// failedDir is where the picture of a failure goes: $ACCORD_SCREENSHOTS,
+// else a directory that outlives the test.
+func failedDir() string {
+	if dir := os.Getenv("ACCORD_SCREENSHOTS"); dir != "" {
+		return dir
+	}
+	return filepath.Join(os.TempDir(), "accord-screenshots")
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-func (b *browser) save(name string, png []byte) string {
+func (b *browser) save(dir, name string, png []byte) string {
 	b.t.Helper()
-	dir := os.Getenv("ACCORD_SCREENSHOTS")
-	if dir == "" {
-		dir = b.t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatal(err)
 	}
 	file := filepath.Join(dir, unsafeName.ReplaceAllString(b.t.Name()+"-"+name, "_")+".png")

@@ -72,7 +72,9 @@ func newEnvWith(t testing.TB, set func(*Config)) *testEnv {
 		if err := db.Check(); err != nil {
 			t.Errorf("database check: %v", err)
 		}
-		db.Close()
+		if err := db.Close(); err != nil {
+			t.Errorf("close the database: %v", err)
+		}
 	})
 	return e
 }
@@ -143,8 +145,13 @@ func (c *client) do(req *http.Request) *response {
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
+	if cerr := res.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		c.t.Fatalf("%s %s: read the body: %v", req.Method, req.URL, err)
+	}
 	for _, ck := range res.Cookies() {
 		if ck.MaxAge < 0 || ck.Value == "" || (!ck.Expires.IsZero() && ck.Expires.Before(c.e.clock())) {
 			delete(c.cookies, ck.Name)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"archive/zip"
-	"bytes"
 	"compress/flate"
 	"encoding/json"
 	"fmt"
@@ -11,19 +10,17 @@ import (
 	"time"
 
 	"accord/store"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // The export (GDPR art. 15 and 20) is built generically from the data
 // inventory: one JSON file per Personal bucket, whatever features add.
 //
-// Why in memory: the ZIP is built inside ONE bbolt read transaction (one
-// consistent snapshot) into a buffer, and only then sent. Streaming to the
-// client while holding the View would let a slow client keep the
-// transaction open for the whole transfer, blocking the file's remap and,
-// behind it, writers (STYLE.md, bbolt traps); writing to a temporary file
-// would put personal data on disk. The buffer holds the compressed archive
-// only (a few MB for a heavy user, see docs/bench-requests.md), and a
-// failure gives a proper error page instead of a cut download.
+// The ZIP is written from ONE bbolt read transaction (one consistent
+// snapshot) and sent under the download rule of download.go: copied out to
+// a spool first, so a slow client never holds the transaction open, and a
+// failure gives an error page instead of a cut download.
 
 // exportSample caps how many records of each kind index.html shows in full;
 // the JSON files always hold every record.
@@ -53,11 +50,11 @@ type exportPage struct {
 	Sample    int
 }
 
-// buildExport returns the ZIP of everything Accord holds about userID, its
-// index.html in tr's language.
-func (a *App) buildExport(userID uint64, tr *Translator) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
+// writeExport writes to out the ZIP of everything Accord holds about userID,
+// its index.html in tr's language. The records come from one read
+// transaction; index.html is rendered after it ended.
+func (a *App) writeExport(out io.Writer, userID uint64, tr *Translator) error {
+	zw := zip.NewWriter(out)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(w, flate.BestSpeed)
 	})
@@ -117,29 +114,39 @@ func (a *App) buildExport(userID uint64, tr *Translator) ([]byte, error) {
 		return nil
 	}
 	if err := a.db.ExportUser(userID, start, emit); err != nil {
-		return nil, err
+		return err
 	}
 	if err := closeArray(); err != nil {
-		return nil, err
+		return err
 	}
 	iw, err := file("index.html")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := a.views.Render(iw, "requests/export", page); err != nil {
-		return nil, fmt.Errorf("app: export: render index: %w", err)
+		return fmt.Errorf("app: export: render index: %w", err)
 	}
 	rw, err := file("README.txt")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := io.WriteString(rw, tr.T("export.readme", "Site", page.SiteName, "Date", tr.DateTime(now))+"\n"); err != nil {
-		return nil, err
+		return err
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
+	return zw.Close()
+}
+
+// sendExportZIP sends the export of request r (an export ready to download)
+// to the client, audited as downloaded by the signed-in user.
+func (a *App) sendExportZIP(c *fiber.Ctx, r *store.DataRequest) error {
+	tr := a.translator(c)
+	d := download{
+		Name: fmt.Sprintf("accord-export-%d-%s.zip", r.ID, a.db.Now().UTC().Format("20060102")),
+		Type: "application/zip",
+		Audit: store.AuditEvent{Action: store.ActExportDownloaded, ActorID: currentUser(c).ID, SubjectID: r.UserID,
+			Detail: fmt.Sprintf("request %d", r.ID)},
 	}
-	return buf.Bytes(), nil
+	return a.sendDownload(c, d, func(w io.Writer) error { return a.writeExport(w, r.UserID, tr) })
 }
 
 // kindLabel names a kind of data in the reader's language, or by what the

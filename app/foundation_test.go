@@ -394,6 +394,7 @@ func TestBackupAudited(t *testing.T) {
 	if res.Header.Get("Content-Type") != "application/octet-stream" || len(res.Body) < 4096 {
 		t.Errorf("backup: got %s, %d bytes", res.Header.Get("Content-Type"), len(res.Body))
 	}
+	e.app.flushBackupRefusals() // refusals are written per interval, not per request
 	if got := count(store.ActBackupRefused); got != 2 {
 		t.Errorf("refused attempts audited: got %d, want 2", got)
 	}

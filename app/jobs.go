@@ -43,4 +43,5 @@ func (a *App) every(period time.Duration, fn func()) {
 func (a *App) flushMemory() {
 	a.flushSessions(false)
 	a.flushVisits()
+	a.flushBackupRefusals()
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -285,17 +284,5 @@ func (a *App) sendExport(c *fiber.Ctx, r *store.DataRequest, status int) error {
 	default:
 		return fiber.ErrNotFound
 	}
-	zip, err := a.buildExport(r.UserID, a.translator(c))
-	if err != nil {
-		return err
-	}
-	me := currentUser(c)
-	if err := a.db.Audit(store.AuditEvent{Action: store.ActExportDownloaded, ActorID: me.ID, SubjectID: r.UserID,
-		Detail: fmt.Sprintf("request %d", r.ID)}); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="accord-export-%d-%s.zip"`, r.ID, a.db.Now().UTC().Format("20060102")))
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(zip)
+	return a.sendExportZIP(c, r)
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -40,13 +41,13 @@ func BenchmarkExport(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
-		zip, err := e.app.buildExport(u.ID, tr)
-		if err != nil {
+		var zip bytes.Buffer
+		if err := e.app.writeExport(&zip, u.ID, tr); err != nil {
 			b.Fatal(err)
 		}
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
-		size = len(zip)
+		size = zip.Len()
 		if d := after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc); d > peak {
 			peak = d
 		}

@@ -66,6 +66,7 @@ func (a *App) forgetErased(userID uint64) {
 func (a *App) featureJobs() []job {
 	jobs := []job{
 		{every: 5 * time.Minute, run: a.flushVisits},
+		{every: refusalInterval, run: a.flushBackupRefusals},
 		{every: 24 * time.Hour, run: a.purgeVisits},
 		{every: time.Hour, run: a.expireChoices},
 		{every: 5 * time.Second, run: a.runJobs},
