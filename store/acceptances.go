@@ -112,7 +112,7 @@ func (db *DB) RecordAnswers(answers []Answer) ([]Acceptance, error) {
 	if len(answers) == 0 {
 		return nil, nil
 	}
-	gc := committerOf(db)
+	gc := &db.answers
 	req := &answerReq{answers: answers, done: make(chan bool, 1)}
 	gc.mu.Lock()
 	gc.queue = append(gc.queue, req)
@@ -159,7 +159,8 @@ func (db *DB) RecordAnswers(answers []Answer) ([]Acceptance, error) {
 	return req.out, req.err
 }
 
-// groupCommit queues answers while a commit is running.
+// groupCommit queues answers while a commit is running (one per DB:
+// DB.answers).
 type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*answerReq
@@ -171,16 +172,6 @@ type answerReq struct {
 	out     []Acceptance
 	err     error
 	done    chan bool // true: lead the next round
-}
-
-var committers sync.Map // *DB → *groupCommit
-
-func committerOf(db *DB) *groupCommit {
-	if gc, ok := committers.Load(db); ok {
-		return gc.(*groupCommit)
-	}
-	gc, _ := committers.LoadOrStore(db, &groupCommit{})
-	return gc.(*groupCommit)
 }
 
 // versionCache keeps the versions one transaction decoded (a version

@@ -101,19 +101,14 @@ func (db *DB) UserAcceptances(userID uint64) (out []Acceptance, err error) {
 }
 
 func eachUserAcceptance(tx *bolt.Tx, userID uint64, fn func(a *Acceptance) error) error {
-	prefix := itob(userID)
 	b := tx.Bucket(bAcceptances)
-	c := tx.Bucket(bAcceptancesByUser).Cursor()
-	for k, _ := seekLast(c, userID); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+	return eachOwned(tx.Bucket(bAcceptancesByUser), userID, true, func(id []byte) error {
 		var a Acceptance
-		if err := getJSON(b, k[8:], &a); err != nil {
+		if err := getJSON(b, id, &a); err != nil {
 			return err
 		}
-		if err := fn(&a); err != nil {
-			return err
-		}
-	}
-	return nil
+		return fn(&a)
+	})
 }
 
 // eraseAcceptances deletes the user's agreement events: proof of consent

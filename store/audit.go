@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -118,14 +117,7 @@ func eachAudit(tx *bolt.Tx, userID uint64, fn func(e *AuditEvent) error) error {
 		}
 		return nil
 	}
-	prefix := itob(userID)
-	c := tx.Bucket(bAuditByUser).Cursor()
-	for k, _ := seekLast(c, userID); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-		if err := visit(b.Get(k[8:])); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachOwned(tx.Bucket(bAuditByUser), userID, true, func(id []byte) error { return visit(b.Get(id)) })
 }
 
 func init() {

@@ -1,53 +1,56 @@
 // Package store keeps every record of Accord in one bbolt file.
 //
-// The bucket tree (values are JSON unless said otherwise; ids are 8-byte
-// big-endian sequence numbers; index keys are `field 0x00 BE(id)`):
+// The bucket tree: every bucket Open creates, none nested (values are JSON
+// unless said otherwise; ids are 8-byte big-endian sequence numbers; index
+// keys are `field 0x00 BE(id)`). TestBucketTreeDocumented fails when a
+// bucket of the file is missing here:
 //
-//	meta                 schema_version → BE uint64; csrf_key → 32 random bytes
-//	users                BE(id) → User
-//	users_by_email       lower(email) → BE(id)
-//	users_by_role        role 0x00 BE(id) → empty
-//	users_by_guardian    BE(guardianID) BE(minorID) → empty
-//	sessions             sha256(token) → Session
-//	sessions_by_user     BE(userID) sha256(token) → empty
-//	settings             "site" → Settings
-//	audit                BE(id) → AuditEvent (append-only)
-//	audit_by_user        BE(userID) BE(eventID) → empty (actor and subject)
-//	setup_tokens         sha256(token) → SetupToken
-//	courses              BE(id) → Course
-//	courses_by_code      lower(code) → BE(courseID)
-//	enrolments           BE(userID) BE(courseID) → Enrolment
-//	enrolments_by_course BE(courseID) BE(userID) → empty
-//	progress             BE(userID) BE(courseID) activityID → Progress
-//	progress_by_course   BE(courseID) BE(userID) activityID → empty
-//	enrolment_ends       BE(userID) → time the last enrolment ended (JSON)
-//	retention_flags      BE(userID) → RetentionFlag
-//	dpo_threads          BE(id) → DPOThread (subject, status, unread mark)
-//	dpo_threads_by_user  BE(userID) BE(threadID) → empty
-//	dpo_messages         BE(threadID) BE(n) → DPOMessage
-//	dpo_unread           BE(threadID) → empty (threads the officer has not read)
-//	dpo_threads_by_status status 0x00 BE(threadID) → empty
-//	notifications        BE(id) → Notification
-//	notifications_by_user BE(userID) BE(id) → empty
-//	outbox               BE(id) → OutMail (deleted once delivered)
-//	password_resets      sha256(token) → PasswordReset
-//	cookies              BE(id) → Cookie (the cookie register)
-//	cookies_by_name      name → BE(id)
-//	cookie_register      "revision" → BE uint64
-//	cookie_register_changes BE(revision) → RevisionChanges (what each revision changed)
-//	cookie_texts         "lang/name" → string (banner and preferences texts an administrator wrote)
-//	cookie_consents      BE(seq) → CookieConsent (append-only proof of cookie choices)
-//	cookie_consents_by_subject  ("u" BE(userID) | "v" consentID) 0x00 BE(seq) → empty
-//	visits_daily         "YYYY-MM-DD" → DailyVisits (aggregates only)
-//	data_requests        BE(id) → DataRequest (an anonymous record once its person is erased)
-//	data_requests_by_user   BE(userID) BE(requestID) → type byte, status
-//	data_requests_by_status status 0x00 BE(requestID) → type byte, BE(due unix seconds)
-//	jobs                 BE(id) → Job (pending/running/done/failed; background work)
-//	policies             BE(id) → Policy (display order, active version, seed key)
-//	policy_versions      BE(id) → PolicyVersion (per-language texts and their SHA-256)
-//	policy_texts         hex SHA-256 → every policy text ever shown (raw Markdown)
-//	acceptances          BE(id) → Acceptance (append-only agreement events)
-//	acceptances_by_user  BE(userID) BE(eventID) → the event in short (binary, see acceptances.go)
+//	meta                       schema_version → BE uint64; csrf_key → 32 random bytes
+//	settings                   "site" → Settings
+//	setup_tokens               sha256(token) → SetupToken (first-administrator links)
+//	users                      BE(id) → User
+//	users_by_email             lower(email) → BE(id)
+//	users_by_role              role 0x00 BE(id) → empty
+//	users_by_guardian          BE(guardianID) BE(minorID) → empty
+//	sessions                   sha256(token) → Session
+//	sessions_by_user           BE(userID) sha256(token) → empty
+//	password_resets            sha256(token) → PasswordReset
+//	audit                      BE(id) → AuditEvent (append-only)
+//	audit_by_user              BE(userID) BE(eventID) → empty (actor and subject)
+//	courses                    BE(id) → Course
+//	courses_by_code            lower(code) → BE(courseID)
+//	enrolments                 BE(userID) BE(courseID) → Enrolment
+//	enrolments_by_course       BE(courseID) BE(userID) → empty
+//	progress                   BE(userID) BE(courseID) activityID → Progress
+//	progress_by_course         BE(courseID) BE(userID) activityID → empty
+//	enrolment_ends             BE(userID) → time the last enrolment ended (JSON)
+//	retention_flags            BE(userID) → RetentionFlag
+//	dpo_threads                BE(id) → DPOThread (subject, status, unread mark)
+//	dpo_threads_by_user        BE(userID) BE(threadID) → empty
+//	dpo_threads_by_status      status 0x00 BE(threadID) → empty
+//	dpo_unread                 BE(threadID) → empty (threads the officer has not read)
+//	dpo_messages               BE(threadID) BE(n) → DPOMessage
+//	notifications              BE(id) → Notification
+//	notifications_by_user      BE(userID) BE(id) → empty
+//	outbox                     BE(id) → OutMail (deleted once delivered)
+//	jobs                       BE(id) → Job (pending/running/done/failed; background work)
+//	data_requests              BE(id) → DataRequest (an anonymous record once its person is erased)
+//	data_requests_by_user      BE(userID) BE(requestID) → type byte, status
+//	data_requests_by_status    status 0x00 BE(requestID) → type byte, BE(due unix seconds)
+//	processing_records         BE(id) → Processing (the records of processing, GDPR art. 30)
+//	cookies                    BE(id) → Cookie (the cookie register)
+//	cookies_by_name            name → BE(id)
+//	cookie_register            "revision" → BE uint64
+//	cookie_register_changes    BE(revision) → RevisionChanges (what each revision changed)
+//	cookie_texts               "lang/name" → string (banner and preferences texts an administrator wrote)
+//	cookie_consents            BE(seq) → CookieConsent (append-only proof of cookie choices)
+//	cookie_consents_by_subject ("u" BE(userID) | "v" consentID) 0x00 BE(seq) → empty
+//	visits_daily               "YYYY-MM-DD" → DailyVisits (aggregates only)
+//	policies                   BE(id) → Policy (display order, active version, seed key)
+//	policy_versions            BE(id) → PolicyVersion (per-language texts and their SHA-256)
+//	policy_texts               hex SHA-256 → every policy text ever shown (raw Markdown)
+//	acceptances                BE(id) → Acceptance (append-only agreement events)
+//	acceptances_by_user        BE(userID) BE(eventID) → the event in short (binary, see acceptances.go)
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.
@@ -80,6 +83,9 @@ type DB struct {
 	bolt *bolt.DB
 	opts *bolt.Options
 	lock *os.File // held for the life of the process (see lockDir)
+	// answers is the group commit of RecordAnswers: the answers queued
+	// while a commit runs, and whether a caller is leading one.
+	answers groupCommit
 	// Now is the clock every record is stamped with; tests pin it.
 	Now func() time.Time
 }

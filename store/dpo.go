@@ -233,11 +233,7 @@ func (db *DB) DPOThread(id uint64) (t *DPOThread, msgs []DPOMessage, err error) 
 }
 
 func dpoThreadTx(tx *bolt.Tx, id uint64) (*DPOThread, error) {
-	var t DPOThread
-	if err := getJSON(tx.Bucket(bDPOThreads), itob(id), &t); err != nil {
-		return nil, err
-	}
-	return &t, nil
+	return recordTx[DPOThread](tx.Bucket(bDPOThreads), id)
 }
 
 func dpoMessagesTx(tx *bolt.Tx, id uint64) ([]DPOMessage, error) {
@@ -267,18 +263,13 @@ func (db *DB) UserDPOThreads(userID uint64) (out []DPOThread, err error) {
 }
 
 func eachUserDPOThread(tx *bolt.Tx, userID uint64, fn func(t *DPOThread) error) error {
-	prefix := itob(userID)
-	c := tx.Bucket(bDPOThreadsByUser).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		t, err := dpoThreadTx(tx, btoi(k[8:]))
+	return eachOwned(tx.Bucket(bDPOThreadsByUser), userID, false, func(id []byte) error {
+		t, err := dpoThreadTx(tx, btoi(id))
 		if err != nil {
 			return err
 		}
-		if err := fn(t); err != nil {
-			return err
-		}
-	}
-	return nil
+		return fn(t)
+	})
 }
 
 // DPOQuery filters ListDPOThreads.

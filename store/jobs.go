@@ -177,15 +177,9 @@ var errNoChange = errors.New("store: no change")
 
 // Jobs lists every job kept, oldest first (for tests and diagnostics).
 func (db *DB) Jobs() (out []Job, err error) {
-	err = db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bJobs).ForEach(func(_, v []byte) error {
-			var j Job
-			if err := json.Unmarshal(v, &j); err != nil {
-				return err
-			}
-			out = append(out, j)
-			return nil
-		})
+	err = db.view(func(tx *bolt.Tx) (err error) {
+		out, err = allJSON[Job](tx.Bucket(bJobs))
+		return err
 	})
 	return out, err
 }

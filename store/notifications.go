@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"time"
@@ -105,34 +104,14 @@ func (db *DB) Notifications(userID uint64, limit int) (out []Notification, total
 // eachNotification visits userID's notifications, newest first when
 // newest is set.
 func eachNotification(tx *bolt.Tx, userID uint64, newest bool, fn func(n *Notification) error) error {
-	prefix := itob(userID)
 	b := tx.Bucket(bNotifications)
-	c := tx.Bucket(bNotificationsByUser).Cursor()
-	var k []byte
-	if newest {
-		k, _ = seekLast(c, userID)
-	} else {
-		k, _ = c.Seek(prefix)
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k = step(c, newest) {
+	return eachOwned(tx.Bucket(bNotificationsByUser), userID, newest, func(id []byte) error {
 		var n Notification
-		if err := getJSON(b, k[8:], &n); err != nil {
+		if err := getJSON(b, id, &n); err != nil {
 			return err
 		}
-		if err := fn(&n); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func step(c *bolt.Cursor, back bool) []byte {
-	if back {
-		k, _ := c.Prev()
-		return k
-	}
-	k, _ := c.Next()
-	return k
+		return fn(&n)
+	})
 }
 
 // MarkNotificationsRead marks every notification of userID read and says

@@ -65,15 +65,9 @@ func (db *DB) DueMails(now time.Time, limit int) (out []OutMail, err error) {
 
 // Outbox lists every mail still in the outbox, oldest first.
 func (db *DB) Outbox() (out []OutMail, err error) {
-	err = db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bOutbox).ForEach(func(_, v []byte) error {
-			var m OutMail
-			if err := json.Unmarshal(v, &m); err != nil {
-				return err
-			}
-			out = append(out, m)
-			return nil
-		})
+	err = db.view(func(tx *bolt.Tx) (err error) {
+		out, err = allJSON[OutMail](tx.Bucket(bOutbox))
+		return err
 	})
 	return out, err
 }

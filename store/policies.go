@@ -282,17 +282,9 @@ func putVersion(tx *bolt.Tx, v *PolicyVersion) error {
 }
 
 func policyTx(tx *bolt.Tx, id uint64) (*Policy, error) {
-	var p Policy
-	if err := getJSON(tx.Bucket(bPolicies), itob(id), &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return recordTx[Policy](tx.Bucket(bPolicies), id)
 }
 
 func versionTx(tx *bolt.Tx, id uint64) (*PolicyVersion, error) {
-	var v PolicyVersion
-	if err := getJSON(tx.Bucket(bPolicyVersions), itob(id), &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return recordTx[PolicyVersion](tx.Bucket(bPolicyVersions), id)
 }

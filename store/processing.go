@@ -31,15 +31,9 @@ type Processing struct {
 
 // ListProcessing returns the records of processing in order.
 func (db *DB) ListProcessing() (out []Processing, err error) {
-	err = db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bProcessing).ForEach(func(_, v []byte) error {
-			var p Processing
-			if err := json.Unmarshal(v, &p); err != nil {
-				return err
-			}
-			out = append(out, p)
-			return nil
-		})
+	err = db.view(func(tx *bolt.Tx) (err error) {
+		out, err = allJSON[Processing](tx.Bucket(bProcessing))
+		return err
 	})
 	return out, err
 }

@@ -232,11 +232,7 @@ func statusIndexValue(r *DataRequest) []byte {
 }
 
 func requestTx(tx *bolt.Tx, id uint64) (*DataRequest, error) {
-	var r DataRequest
-	if err := getJSON(tx.Bucket(bRequests), itob(id), &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return recordTx[DataRequest](tx.Bucket(bRequests), id)
 }
 
 // Request finds a request by id.
@@ -262,16 +258,11 @@ func ongoingOfType(tx *bolt.Tx, userID uint64, t RequestType) bool {
 }
 
 func eachUserRequest(tx *bolt.Tx, userID uint64, fn func(r *DataRequest) error) error {
-	prefix := itob(userID)
-	c := tx.Bucket(bRequestsByUser).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		r, err := requestTx(tx, btoi(k[8:]))
+	return eachOwned(tx.Bucket(bRequestsByUser), userID, false, func(id []byte) error {
+		r, err := requestTx(tx, btoi(id))
 		if err != nil {
 			return err
 		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
+		return fn(r)
+	})
 }

@@ -248,27 +248,23 @@ func recordsEnrolments(tx *bolt.Tx, userID uint64, emit func(v any) error) error
 }
 
 func eraseEnrolments(tx *bolt.Tx, userID uint64) (string, error) {
-	en, idx := tx.Bucket(bEnrolments), tx.Bucket(bEnrolmentsByCourse)
-	for _, k := range prefixKeys(en, itob(userID)) {
-		if err := en.Delete(k); err != nil {
-			return "", err
-		}
-		if err := idx.Delete(swapPair(k)); err != nil {
-			return "", err
-		}
-	}
-	return "", nil
+	return "", deleteSwapped(tx.Bucket(bEnrolments), tx.Bucket(bEnrolmentsByCourse), userID)
 }
 
 func eraseProgress(tx *bolt.Tx, userID uint64) (string, error) {
-	pr, idx := tx.Bucket(bProgress), tx.Bucket(bProgressByCourse)
-	for _, k := range prefixKeys(pr, itob(userID)) {
-		if err := pr.Delete(k); err != nil {
-			return "", err
+	return "", deleteSwapped(tx.Bucket(bProgress), tx.Bucket(bProgressByCourse), userID)
+}
+
+// deleteSwapped deletes the keys of b under BE(userID) and their twins
+// `BE(course) BE(user) …` in idx.
+func deleteSwapped(b, idx *bolt.Bucket, userID uint64) error {
+	for _, k := range prefixKeys(b, itob(userID)) {
+		if err := b.Delete(k); err != nil {
+			return err
 		}
 		if err := idx.Delete(swapPair(k)); err != nil {
-			return "", err
+			return err
 		}
 	}
-	return "", nil
+	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -76,4 +77,71 @@ func seekLast(c *bolt.Cursor, id uint64) (k, v []byte) {
 		return nil, nil
 	}
 	return k, v
+}
+
+// eachOwned calls fn with the id part (what follows BE(owner)) of each key
+// of a `BE(owner) BE(id)` index, oldest first, or newest first when newest
+// is set.
+func eachOwned(idx *bolt.Bucket, owner uint64, newest bool, fn func(id []byte) error) error {
+	prefix := itob(owner)
+	c := idx.Cursor()
+	var k []byte
+	if newest {
+		k, _ = seekLast(c, owner)
+	} else {
+		k, _ = c.Seek(prefix)
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k = step(c, newest) {
+		if err := fn(k[8:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func step(c *bolt.Cursor, back bool) []byte {
+	if back {
+		k, _ := c.Prev()
+		return k
+	}
+	k, _ := c.Next()
+	return k
+}
+
+// recordTx decodes the record of b stored under BE(id) (ErrNotFound when
+// there is none).
+func recordTx[T any](b *bolt.Bucket, id uint64) (*T, error) {
+	var rec T
+	if err := getJSON(b, itob(id), &rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// allJSON decodes every value of b, in key order.
+func allJSON[T any](b *bolt.Bucket) (out []T, err error) {
+	err = eachJSON(b, func(_ []byte, rec *T) error {
+		out = append(out, *rec)
+		return nil
+	})
+	return out, err
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: encode: %w", err)
+	}
+	return b.Put(key, data)
+}
+
+func getJSON(b *bolt.Bucket, key []byte, v any) error {
+	data := b.Get(key)
+	if data == nil {
+		return ErrNotFound
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("store: decode: %w", err)
+	}
+	return nil
 }

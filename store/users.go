@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -116,13 +115,7 @@ func (db *DB) User(id uint64) (*User, error) {
 	return u, err
 }
 
-func userTx(tx *bolt.Tx, id uint64) (*User, error) {
-	var u User
-	if err := getJSON(tx.Bucket(bUsers), itob(id), &u); err != nil {
-		return nil, err
-	}
-	return &u, nil
-}
+func userTx(tx *bolt.Tx, id uint64) (*User, error) { return recordTx[User](tx.Bucket(bUsers), id) }
 
 // UserByEmail finds a user by email, case-insensitively.
 func (db *DB) UserByEmail(email string) (*User, error) {
@@ -320,38 +313,17 @@ func (db *DB) pageUsers(q UserQuery) (users []User, total int, err error) {
 // Minors lists the users whose guardian is guardianID, by name.
 func (db *DB) Minors(guardianID uint64) (minors []User, err error) {
 	err = db.view(func(tx *bolt.Tx) error {
-		prefix := itob(guardianID)
-		c := tx.Bucket(bUsersByGuardian).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			u, err := userTx(tx, btoi(k[8:]))
+		return eachOwned(tx.Bucket(bUsersByGuardian), guardianID, false, func(id []byte) error {
+			u, err := userTx(tx, btoi(id))
 			if err != nil {
 				return err
 			}
 			minors = append(minors, *u)
-		}
-		return nil
+			return nil
+		})
 	})
 	sort.Slice(minors, func(i, j int) bool { return minors[i].Name() < minors[j].Name() })
 	return minors, err
-}
-
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("store: encode: %w", err)
-	}
-	return b.Put(key, data)
-}
-
-func getJSON(b *bolt.Bucket, key []byte, v any) error {
-	data := b.Get(key)
-	if data == nil {
-		return ErrNotFound
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("store: decode: %w", err)
-	}
-	return nil
 }
 
 func init() {
