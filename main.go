@@ -141,6 +141,13 @@ func openStore(dir string) (*store.DB, error) {
 	if errors.Is(err, store.ErrInUse) {
 		return nil, fmt.Errorf("the database in %s is in use by another process (a running server?); stop it first, or use GET /admin/backup for a live copy", dir)
 	}
+	var damaged *store.DamagedError
+	if errors.As(err, &damaged) {
+		return nil, fmt.Errorf("the database %s %s.\n"+
+			"Accord does not start on an existing database it cannot read, so that nothing is overwritten and no new site replaces it.\n"+
+			"Restore accord.db from a backup (made with `accord backup` or GET /admin/backup), "+
+			"or remove the file to start a new site", damaged.Path, damaged.Reason)
+	}
 	return db, err
 }
 

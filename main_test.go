@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +17,15 @@ import (
 
 	"accord/store"
 )
+
+// TestMain lets a test run a command line in a process of its own, as the
+// accord binary would (ACCORD_TEST_ARGS, arguments separated by 0x1f).
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv("ACCORD_TEST_ARGS"); ok {
+		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
 
 func runCmd(args ...string) (code int, out, errOut string) {
 	var o, e bytes.Buffer
@@ -191,4 +202,97 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// runChild runs the command line args in a new process (this test binary,
+// entering run through TestMain) and returns its exit code and stderr.
+func runChild(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	// A child that starts serving instead of refusing is stopped after 30 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), "ACCORD_TEST_ARGS="+strings.Join(args, "\x1f")), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+// Ensure that every command refuses an accord.db that exists but is empty,
+// truncated or not a database: exit 1 with a message that says what to do,
+// no crash, and the file left as it was (a botched restore never becomes a
+// new site, a truncated copy never faults).
+func TestRefusesDamagedDatabase(t *testing.T) {
+	src := t.TempDir()
+	db, err := store.Open(src, store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateUser(&store.User{Email: "ann@example.org"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	if _, err := db.BackupFile(copyPath); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	whole, err := os.ReadFile(copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, reason string
+		data         []byte
+	}{
+		{"empty", "is empty (0 bytes)", []byte{}},
+		{"truncated", "is truncated", whole[:len(whole)/2]},
+		{"garbage", "is not an Accord database", bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 5000)},
+	} {
+		for _, args := range [][]string{
+			{"serve", "--addr", "127.0.0.1:0"},
+			{"user", "add", "--email", "bob@example.org", "--password", "a long password"},
+			{"backup", filepath.Join(t.TempDir(), "b.db")},
+			{"demo"},
+		} {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "accord.db")
+			if err := os.WriteFile(path, c.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, stderr := runChild(t, []string{"ACCORD_DATA=" + dir}, args...)
+			if code != 1 {
+				t.Errorf("%s, %s: got exit %d, want 1\n%s", c.name, args[0], code, stderr)
+			}
+			for _, want := range []string{c.reason, "Restore accord.db from a backup", "remove the file to start a new site"} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("%s, %s: the message lacks %q:\n%s", c.name, args[0], want, stderr)
+				}
+			}
+			for _, crash := range []string{"panic", "fatal error", "fault", "goroutine"} {
+				if strings.Contains(stderr, crash) {
+					t.Errorf("%s, %s: got a crash (%q):\n%s", c.name, args[0], crash, stderr)
+				}
+			}
+			after, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(after, c.data) || !info.ModTime().Equal(before.ModTime()) || info.Mode() != before.Mode() {
+				t.Errorf("%s, %s: the file was touched (%d bytes, want %d)", c.name, args[0], len(after), len(c.data))
+			}
+		}
+	}
 }

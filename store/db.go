@@ -60,6 +60,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -98,8 +99,10 @@ type Options struct {
 	NoSync bool
 }
 
-// Open opens (creating if needed) the database in dir/accord.db, creates every
-// bucket and runs pending migrations.
+// Open opens the database in dir/accord.db, creates every bucket and runs
+// pending migrations. Only a missing file is created: an existing one that
+// is empty, unreadable or truncated is refused with ErrDamaged (see
+// checkFile) and left as it is.
 func Open(dir string, opt Options) (*DB, error) {
 	if opt.Timeout == 0 {
 		opt.Timeout = time.Second
@@ -114,6 +117,14 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("store: lock data dir: %w", err)
 	}
 	path := filepath.Join(dir, "accord.db")
+	if _, err := os.Lstat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		// An existing file must be a whole database: bbolt would turn an
+		// empty one into a new site and fault on a truncated one.
+		if err := checkFile(path); err != nil {
+			lock.Close()
+			return nil, err
+		}
+	}
 	bopts := &bolt.Options{
 		Timeout:         opt.Timeout,
 		NoSync:          opt.NoSync,
