@@ -36,7 +36,12 @@ func newEnv(t testing.TB) *testEnv { return newEnvWith(t, nil) }
 // newEnvWith is newEnv with the configuration changed by set.
 func newEnvWith(t testing.TB, set func(*Config)) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
+	return newEnvIn(t, t.TempDir(), set)
+}
+
+// newEnvIn is newEnvWith over a database in dir.
+func newEnvIn(t testing.TB, dir string, set func(*Config)) *testEnv {
+	t.Helper()
 	db, err := store.Open(dir, store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)

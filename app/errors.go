@@ -2,6 +2,8 @@ package app
 
 import (
 	"errors"
+	"sync"
+	"time"
 
 	"accord/store"
 
@@ -19,6 +21,10 @@ func errorStatus(err error) int {
 		return fiber.StatusNotFound
 	case errors.Is(err, store.ErrTokenGone):
 		return fiber.StatusGone
+	case errors.Is(err, store.ErrCannotSave):
+		// The disk is full or the file cannot be written: nothing was
+		// saved, reads still work, and trying again later will do.
+		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }
@@ -36,6 +42,7 @@ var errorKeys = map[int]string{
 	fiber.StatusUnprocessableEntity:   "422",
 	fiber.StatusTooManyRequests:       "429",
 	fiber.StatusInternalServerError:   "500",
+	fiber.StatusServiceUnavailable:    "503",
 }
 
 // handleError replaces Fiber's default handler, which shows err.Error():
@@ -49,7 +56,14 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 			key = "400"
 		}
 	}
-	if status >= 500 {
+	switch {
+	case errors.Is(err, store.ErrCannotSave):
+		c.Set(fiber.HeaderRetryAfter, "60")
+		if n, ok := a.saveFailures.note(a.db.Now()); ok {
+			a.log.Error("the database cannot save (disk full or not writable); writes answer 503, reads go on",
+				"failures", n, "rid", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		}
+	case status >= 500:
 		a.log.Error("request failed", "rid", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	if c.Locals(ctxLang) == nil { // failed before language negotiation
@@ -64,4 +78,28 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(status).SendString(p.T("errors." + key + ".title"))
 	}
 	return nil
+}
+
+// logEvery lets one log line through per interval for a fault that every
+// request would otherwise log (a full disk), and counts the rest.
+type logEvery struct {
+	mu    sync.Mutex
+	last  time.Time
+	count int // occurrences since the last line, this one included
+}
+
+// saveFailureLogInterval spaces the log lines of failed saves.
+const saveFailureLogInterval = time.Minute
+
+// note records one occurrence at now and says whether to log it, with the
+// number of occurrences the line stands for.
+func (l *logEvery) note(now time.Time) (n int, log bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.count++
+	if !l.last.IsZero() && now.Sub(l.last) < saveFailureLogInterval {
+		return l.count, false
+	}
+	n, l.last, l.count = l.count, now, 0
+	return n, true
 }

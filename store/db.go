@@ -142,6 +142,9 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: b, opts: bopts, lock: lock, Now: time.Now}
+	if db.upToDate() {
+		return db, nil
+	}
 	if err := db.update(db.migrate); err != nil {
 		db.Close()
 		return nil, err
@@ -174,11 +177,12 @@ func (db *DB) view(fn func(*bolt.Tx) error) error {
 	return db.bolt.View(fn)
 }
 
-// update runs fn in a write transaction (one fsync'd commit).
+// update runs fn in a write transaction (one fsync'd commit). A commit
+// that fails after fn succeeded is an ErrCannotSave.
 func (db *DB) update(fn func(*bolt.Tx) error) error {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
-	return db.bolt.Update(fn)
+	return commit(db.bolt.Update, fn)
 }
 
 // batch runs fn in a write transaction shared with concurrent callers
@@ -186,7 +190,35 @@ func (db *DB) update(fn func(*bolt.Tx) error) error {
 func (db *DB) batch(fn func(*bolt.Tx) error) error {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
-	return db.bolt.Batch(fn)
+	return commit(db.bolt.Batch, fn)
+}
+
+// ErrCannotSave is matched (errors.Is) by the error of a write whose commit
+// failed although its changes were valid: the disk is full (ENOSPC, EDQUOT)
+// or the file cannot be written. Nothing of that transaction is kept, the
+// file stays as it was, and reads go on working.
+var ErrCannotSave = errors.New("store: the database cannot save right now")
+
+// saveError is a failed commit; it matches ErrCannotSave and its cause.
+type saveError struct{ err error }
+
+func (e *saveError) Error() string   { return "store: commit failed: " + e.err.Error() }
+func (e *saveError) Unwrap() []error { return []error{ErrCannotSave, e.err} }
+
+// commit runs fn through run (bbolt's Update or Batch) and tells a failed
+// commit from fn's own refusal: only an error after fn succeeded comes
+// from writing the file.
+func commit(run func(func(*bolt.Tx) error) error, fn func(*bolt.Tx) error) error {
+	var valid bool
+	err := run(func(tx *bolt.Tx) error {
+		ferr := fn(tx)
+		valid = ferr == nil
+		return ferr
+	})
+	if err != nil && valid {
+		return &saveError{err}
+	}
+	return err
 }
 
 // Ping answers whether the database can be read.

@@ -38,6 +38,25 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateGuardianIndex,
 }
 
+// upToDate tells whether every bucket exists and no migration is pending,
+// so that Open writes nothing to a file that needs nothing (a server can
+// then start on a full disk and serve reads).
+func (db *DB) upToDate() bool {
+	ok := true
+	err := db.view(func(tx *bolt.Tx) error {
+		for _, in := range Inventory() {
+			if tx.Bucket([]byte(in.Name)) == nil {
+				ok = false
+				return nil
+			}
+		}
+		v := tx.Bucket(bMeta).Get([]byte("schema_version"))
+		ok = v != nil && btoi(v) == uint64(len(migrations))
+		return nil
+	})
+	return err == nil && ok
+}
+
 func (db *DB) migrate(tx *bolt.Tx) error {
 	for _, in := range Inventory() {
 		if _, err := tx.CreateBucketIfNotExists([]byte(in.Name)); err != nil {
