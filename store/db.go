@@ -89,6 +89,9 @@ type DB struct {
 	answers groupCommit
 	// Now is the clock every record is stamped with; tests pin it.
 	Now func() time.Time
+	// compactWaiting, when set (tests), is called once when a compaction
+	// finds the store in use and starts waiting for a moment alone.
+	compactWaiting func()
 }
 
 // Options tune Open.

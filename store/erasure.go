@@ -186,7 +186,10 @@ const compactWait = 30 * time.Second
 // stall the whole site.
 func (db *DB) lockAlone(wait time.Duration) bool {
 	deadline := time.Now().Add(wait)
-	for !db.mu.TryLock() {
+	for waited := false; !db.mu.TryLock(); waited = true {
+		if !waited && db.compactWaiting != nil {
+			db.compactWaiting()
+		}
 		if time.Now().After(deadline) {
 			return false
 		}

@@ -229,15 +229,18 @@ func TestCompactDoesNotStallReaders(t *testing.T) {
 	started := make(chan struct{})
 	go db.view(func(*bolt.Tx) error { close(started); <-release; return nil }) // a slow download
 	<-started
+	waiting := make(chan struct{})
+	db.compactWaiting = func() { close(waiting) }
 	done := make(chan error, 1)
 	go func() { done <- db.compactWithin(300 * time.Millisecond) }()
-	time.Sleep(50 * time.Millisecond)
+	<-waiting // the compaction is trying for the lock now
 	if _, err := db.User(1); !errors.Is(err, ErrNotFound) { // a new reader is not stuck
 		t.Fatalf("reader during a waiting compaction: got %v", err)
 	}
 	if err := <-done; !errors.Is(err, ErrBusy) {
 		t.Fatalf("compaction with a reader that never ends: got %v, want ErrBusy", err)
 	}
+	db.compactWaiting = nil
 	close(release)
 	if err := db.Compact(); err != nil {
 		t.Fatalf("compaction once reads pause: %v", err)
