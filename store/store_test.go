@@ -233,7 +233,7 @@ func TestCompactDoesNotStallReaders(t *testing.T) {
 	db.compactWaiting = func() { close(waiting) }
 	done := make(chan error, 1)
 	go func() { done <- db.compactWithin(300 * time.Millisecond) }()
-	<-waiting // the compaction is trying for the lock now
+	<-waiting                                               // the compaction is trying for the lock now
 	if _, err := db.User(1); !errors.Is(err, ErrNotFound) { // a new reader is not stuck
 		t.Fatalf("reader during a waiting compaction: got %v", err)
 	}
