@@ -87,6 +87,8 @@ type DB struct {
 	// answers is the group commit of RecordAnswers: the answers queued
 	// while a commit runs, and whether a caller is leading one.
 	answers groupCommit
+	// users is the users page's search index (users_search.go).
+	users userIndex
 	// Now is the clock every record is stamped with; tests pin it.
 	Now func() time.Time
 	// compactWaiting, when set (tests), is called once when a compaction

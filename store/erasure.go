@@ -105,6 +105,7 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 			}
 			report = append(report, ErasureLine{Bucket: in.Name, Holds: in.Holds, Kept: kept})
 		}
+		db.forgetUser(tx, u.ID)
 		if r, err = requestTx(tx, e.RequestID); err != nil {
 			return err
 		}

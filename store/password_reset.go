@@ -77,7 +77,7 @@ func (db *DB) ResetPassword(token, hash string) (*User, error) {
 		}
 		now := db.now()
 		u.PasswordHash, u.UpdatedAt = hash, now
-		if err := putJSON(tx.Bucket(bUsers), itob(u.ID), u); err != nil {
+		if err := db.putUser(tx, u); err != nil {
 			return err
 		}
 		if err := spendResets(tx, u.ID, now); err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"sort"
 	"strings"
@@ -102,7 +101,7 @@ func (db *DB) createUser(tx *bolt.Tx, u *User) error {
 	if err := reindexGuardian(tx, 0, u.GuardianID, id); err != nil {
 		return err
 	}
-	return putJSON(b, itob(id), u)
+	return db.putUser(tx, u)
 }
 
 // User finds a user by id.
@@ -170,7 +169,7 @@ func (db *DB) UpdateUser(id uint64, ev AuditEvent, fn func(u *User) error) (*Use
 				return err
 			}
 		}
-		return putJSON(tx.Bucket(bUsers), itob(id), u)
+		return db.putUser(tx, u)
 	})
 	return out, err
 }
@@ -257,30 +256,10 @@ type UserQuery struct {
 // ListUsers returns one page of users, oldest first, and the total
 // matching. Without a search it decodes only the page shown.
 func (db *DB) ListUsers(q UserQuery) (users []User, total int, err error) {
-	needle := strings.ToLower(strings.TrimSpace(q.Search))
-	if needle == "" {
-		return db.pageUsers(q)
+	if needle := strings.ToLower(strings.TrimSpace(q.Search)); needle != "" {
+		return db.searchUsers(needle, q)
 	}
-	err = db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
-			var u User
-			if err := json.Unmarshal(v, &u); err != nil {
-				return err
-			}
-			if q.Role != "" && u.Role != q.Role {
-				return nil
-			}
-			if needle != "" && !strings.Contains(strings.ToLower(u.Email+" "+u.FirstName+" "+u.LastName), needle) {
-				return nil
-			}
-			if total >= q.Offset && (q.Limit <= 0 || len(users) < q.Limit) {
-				users = append(users, u)
-			}
-			total++
-			return nil
-		})
-	})
-	return users, total, err
+	return db.pageUsers(q)
 }
 
 // pageUsers lists users by id (of one role, through the role index),
