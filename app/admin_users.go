@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"accord/app/consent"
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
@@ -79,7 +80,9 @@ func (a *App) targetUser(c *fiber.Ctx) (*store.User, error) {
 	return a.db.User(id)
 }
 
-// getUser shows one account and what an administrator can do with it.
+// getUser shows one account, their agreements, and what an administrator
+// can do with it; a privacy officer reads it without the controls (their
+// POSTs are refused by the routes).
 func (a *App) getUser(c *fiber.Ctx) error {
 	u, err := a.targetUser(c)
 	if err != nil {
@@ -99,8 +102,54 @@ func (a *App) showUser(c *fiber.Ctx, u *store.User, f *Form) error {
 	if err != nil {
 		return err
 	}
-	p.Data = map[string]any{"Target": u, "Guardian": guardian, "Events": events}
+	agreements, err := a.userAgreements(u, p.Lang)
+	if err != nil {
+		return err
+	}
+	me := currentUser(c)
+	p.Data = map[string]any{"Target": u, "Guardian": guardian, "Events": events, "Agreements": agreements,
+		"CanEdit": me.Role == store.RoleAdmin, "CanAnswer": me.Role == store.RoleAdmin && a.mayAct(store.ActorStaff, me, u),
+		"Back": "/admin/users/" + strconv.FormatUint(u.ID, 10)}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "admin/user", "", p)
+}
+
+// userAgreement is one version in force on a user's page: where they
+// stand, their latest answer and, for staff answers, who gave it.
+type userAgreement struct {
+	V      versionView
+	Row    string // the on-behalf form's row: "userID:versionID"
+	Status string // consent.Label
+	Last   *store.Acceptance
+	Actor  *store.User // the staff member who answered for them, if any
+}
+
+// userAgreements lists the versions in force for users and where u stands
+// on each (one read of their events, one per staff member named).
+func (a *App) userAgreements(u *store.User, lang string) ([]userAgreement, error) {
+	events, err := a.db.UserAcceptances(u.ID) // newest first
+	if err != nil {
+		return nil, err
+	}
+	staff := map[uint64]*store.User{}
+	var out []userAgreement
+	for _, v := range a.consent.Snapshot().ForUsers() {
+		ua := userAgreement{V: a.viewOf(v, lang), Row: strconv.FormatUint(u.ID, 10) + ":" + strconv.FormatUint(v.ID, 10),
+			Status: consent.Label(v, a.consent.Status(u.ID, v.ID))}
+		for i := range events {
+			if events[i].VersionID == v.ID {
+				ua.Last = &events[i]
+				break
+			}
+		}
+		if e := ua.Last; e != nil && e.ActorKind == store.ActorStaff && e.ActorID != 0 {
+			if _, seen := staff[e.ActorID]; !seen {
+				staff[e.ActorID], _ = a.db.User(e.ActorID) // gone: named by number
+			}
+			ua.Actor = staff[e.ActorID]
+		}
+		out = append(out, ua)
+	}
+	return out, nil
 }
 
 // changeUser applies an administrator's change to the target user, answers

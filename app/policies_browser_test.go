@@ -342,47 +342,70 @@ func TestBrowserWithdrawConsent(t *testing.T) {
 	}
 }
 
-// Ensure that staff accept a policy on a learner's behalf from
-// /admin/agreements with a required remark, and that the learner then
-// sees "given on your behalf" with the remark, in English and in French.
+// Ensure that staff tick two pending rows of different policies on
+// /admin/agreements, with a required remark, see them listed on the
+// confirmation step, and that both are recorded for the right versions
+// (and nothing else); the learner then sees "given on your behalf" with
+// the remark, in English and in French.
 func TestBrowserAcceptOnBehalf(t *testing.T) {
 	b := newBrowser(t)
 	e := b.env
 	admin := e.user(t, "root@example.org", store.RoleAdmin)
-	ann := e.user(t, "ann@example.org", store.RoleLearner) // before the newsletter: pending
+	ann := e.newcomer(t, "ann@example.org", store.RoleLearner) // everything pending
 	news, own := extraPolicies(t, e, admin.ID, false)
 	e.agreeAll(t, admin)
-	if _, err := e.app.consent.Record([]store.Answer{{UserID: ann.ID, VersionID: own.ID, Accept: true, Lang: "en", TextHash: own.Texts["en"].Hash, Where: store.WhereConsent}}); err != nil {
+	privacy, site := seeded(t, e, "privacy").Active(), seeded(t, e, "site").Active()
+	var mine []store.Answer
+	for _, v := range e.app.consent.Snapshot().ForUsers() {
+		if v.ID != news.ID && v.ID != privacy.ID {
+			mine = append(mine, store.Answer{UserID: ann.ID, VersionID: v.ID, Accept: true, Lang: "en", TextHash: v.Texts["en"].Hash, Where: store.WhereConsent})
+		}
+	}
+	if _, err := e.app.consent.Record(mine); err != nil {
 		t.Fatal(err)
 	}
 
 	b.login("root@example.org")
-	b.visit(fmt.Sprintf("/admin/agreements?version=%d&status=pending&q=ann", news.ID))
-	box := fmt.Sprintf("#sel-%d-%d", ann.ID, news.ID)
-	b.click(box)
-	b.choose("#f-behalf-version", fmt.Sprint(news.ID))
+	report := "/admin/agreements?status=pending&q=ann"
+	b.visit(report)
+	boxes := []string{fmt.Sprintf("#sel-%d-%d", ann.ID, privacy.ID), fmt.Sprintf("#sel-%d-%d", ann.ID, news.ID)}
+	for _, box := range boxes {
+		b.click(box)
+	}
 	// Without a remark the browser refuses to send the form (required);
-	// the server's 422 for the same is in TestProfilePolicies.
+	// the server's 422 for the same is in TestOnBehalfBadInput.
 	b.click("#on-behalf .actions button[type=submit]")
-	if !eval[bool](b, `document.querySelector("#f-note").validity.valueMissing`) || b.path() != fmt.Sprintf("/admin/agreements?version=%d&status=pending&q=ann", news.ID) {
+	if !eval[bool](b, `document.querySelector("#f-note").validity.valueMissing`) || b.path() != report {
 		t.Errorf("no remark: want the form held back by the required remark")
-	}
-	if got := lastStatus(t, e, ann.ID, news.ID); got != "" {
-		t.Errorf("no remark: got %q recorded, want nothing", got)
-	}
-	if !eval[bool](b, fmt.Sprintf(`document.querySelector(%q).checked`, box)) {
-		t.Errorf("no remark: the selected user was not kept")
 	}
 	b.fill("#f-note", "Paper form of 2 May")
 	b.submit("#on-behalf .actions button[type=submit]")
-	if got := lastStatus(t, e, ann.ID, news.ID); got != store.Accepted {
-		t.Fatalf("on behalf: got %q, want accepted", got)
+	if got := b.text("#to-record"); !strings.Contains(got, "Privacy policy 1.0") || !strings.Contains(got, "Newsletter 1") || !strings.Contains(got, "ann@example.org") {
+		t.Errorf("confirmation: got\n%s\nwant both rows of Ann", got)
 	}
-	if !b.has("Paper form of 2 May") {
-		t.Errorf("report: the remark is not shown")
+	if got := lastStatus(t, e, ann.ID, news.ID); got != "" {
+		t.Fatalf("confirmation step: got %q recorded, want nothing yet", got)
 	}
-	if got := eval[string](b, `document.querySelector("#f-behalf-version").value`); got != fmt.Sprint(news.ID) {
-		t.Errorf("report: got version %s chosen for the next acceptance, want the one filtered, %d", got, news.ID)
+	b.screenshot("on-behalf-confirm")
+	b.submit("#confirm-answers .actions button[type=submit]")
+	for _, v := range []*store.PolicyVersion{privacy, news} {
+		if got := lastStatus(t, e, ann.ID, v.ID); got != store.Accepted {
+			t.Errorf("version %d: got %q, want accepted", v.ID, got)
+		}
+	}
+	events, _ := e.db.UserAcceptances(ann.ID)
+	if len(events) != len(mine)+2 || events[0].ActorKind != store.ActorStaff || events[1].ActorKind != store.ActorStaff {
+		t.Errorf("got %d events, want %d: Ann's own and two by staff", len(events), len(mine)+2)
+	}
+	if got := b.path(); got != report {
+		t.Errorf("after confirming: got %s, want back to %s", got, report)
+	}
+	if !b.has("Accepted on their behalf (2)") {
+		t.Errorf("report: no message saying what was recorded")
+	}
+	b.visit(fmt.Sprintf("/admin/agreements?user=%d", ann.ID))
+	if !b.has("Staff, on their behalf: Test root (root@example.org) — Paper form of 2 May") {
+		t.Errorf("report: the staff member and the remark are not shown")
 	}
 	b.screenshot("on-behalf-done")
 	b.logout()
@@ -399,6 +422,7 @@ func TestBrowserAcceptOnBehalf(t *testing.T) {
 		}
 		b.screenshot(lang + "-on-behalf")
 	}
+	_, _ = own, site
 }
 
 // Ensure that the consent page can be answered with the keyboard alone:

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -87,13 +88,27 @@ func TestProfilePolicies(t *testing.T) {
 	}
 	c.post(base+"999/accept", nil).want(t, http.StatusConflict)
 
-	// Staff accept on Ann's behalf after she withdrew; she sees who and why.
+	// Staff cannot accept on Ann's behalf after she withdrew (her answer
+	// counts: skipped, nothing recorded); once she gave it again, staff
+	// withdraw it on her behalf, and she sees who and why.
 	staff := e.client(t)
 	e.agreeAll(t, admin)
 	staff.login("root@example.org")
 	staff.get("/admin/agreements").want(t, http.StatusOK)
+	before, _ := e.db.UserAcceptances(ann.ID)
 	staff.post("/admin/agreements/accept", url.Values{"user": {"ann@example.org"}, "version": {strconv.FormatUint(opt.ID, 10)}}).want(t, http.StatusUnprocessableEntity)
 	staff.post("/admin/agreements/accept", url.Values{"user": {"ann@example.org"}, "version": {strconv.FormatUint(opt.ID, 10)}, "note": {"Paper form of 2 May"}}).want(t, http.StatusSeeOther)
+	if res := staff.get("/admin/agreements"); !res.has("Nothing recorded. Skipped (1): Test ann (ann@example.org) — Newsletter 1: already answered.") {
+		t.Errorf("accept after a withdrawal: want it reported as skipped")
+	}
+	if events, _ := e.db.UserAcceptances(ann.ID); len(events) != len(before) {
+		t.Fatalf("accept after a withdrawal: got %d events, want the %d of Ann's own", len(events), len(before))
+	}
+	c.post(base+strconv.FormatUint(opt.ID, 10)+"/accept", nil).want(t, http.StatusSeeOther)
+	staff.post("/admin/agreements/answer", url.Values{"row": {fmt.Sprintf("%d:%d", ann.ID, opt.ID)}, "answer": {"withdraw"}, "note": {"Paper form of 2 May"}, "confirm": {"1"}}).want(t, http.StatusSeeOther)
+	if got := e.app.consent.Status(ann.ID, opt.ID); got != store.Withdrawn {
+		t.Fatalf("withdrawn on her behalf: got %q, want withdrawn", got)
+	}
 	for _, lang := range []string{"en", "fr"} {
 		res = c.get("/profile/policies?lang="+lang).want(t, http.StatusOK)
 		want := map[string]string{"en": "Given on your behalf by Test root", "fr": "Donné en votre nom par Test root"}[lang]

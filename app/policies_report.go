@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -23,6 +22,7 @@ const agreementsPerPage = 50
 type reportQuery struct {
 	PolicyID  uint64
 	VersionID uint64
+	UserID    uint64 // one person's agreements (their page links here), or 0
 	Status    string // accepted, declined, withdrawn, pending, or "" for all
 	Role      store.Role
 	Q         string
@@ -35,6 +35,7 @@ func readReportQuery(c *fiber.Ctx) reportQuery {
 		Q: strings.ToLower(strings.Clone(strings.TrimSpace(c.Query("q")))), Page: pageParam(c)}
 	q.PolicyID, _ = strconv.ParseUint(c.Query("policy"), 10, 64)
 	q.VersionID, _ = strconv.ParseUint(c.Query("version"), 10, 64)
+	q.UserID, _ = strconv.ParseUint(c.Query("user"), 10, 64)
 	switch q.Status {
 	case "accepted", "declined", "withdrawn", "pending":
 	default:
@@ -67,6 +68,10 @@ type reportRow struct {
 	Version *store.PolicyVersion
 	Status  string
 	Event   *store.AnswerRef // nil when pending
+	// Actor is the staff member who answered on the user's behalf (nil
+	// when the answer is the user's or their guardian's, or the staff
+	// account is gone).
+	Actor *store.User
 }
 
 // versionCount is how a version stands among the users filtered.
@@ -89,7 +94,11 @@ func (a *App) scanReport(q reportQuery, lang string, fromMemory bool, want func(
 		counts[i].Version = a.viewOf(v, lang)
 	}
 	n := 0
+	actors := map[uint64]*store.User{} // staff are few: each decoded once
 	err := a.db.EachUserAnswers(!fromMemory, func(ua *store.UserAnswers) error {
+		if q.UserID != 0 && ua.ID != q.UserID {
+			return nil
+		}
 		var u *store.User
 		if q.Role != "" || q.Q != "" {
 			if q.Role != "" && !ua.MaybeRole(q.Role) {
@@ -153,6 +162,14 @@ func (a *App) scanReport(q reportQuery, lang string, fromMemory bool, want func(
 			if event >= 0 {
 				ref := ua.Full(event)
 				r.Event = &ref
+				if ref.ActorKind == store.ActorStaff && ref.ActorID != 0 {
+					actor, ok := actors[ref.ActorID]
+					if !ok {
+						actor, _ = ua.Account(ref.ActorID) // gone: named by number
+						actors[ref.ActorID] = actor
+					}
+					r.Actor = actor
+				}
 			}
 			if err := row(r); err != nil {
 				return err
@@ -189,20 +206,25 @@ func (a *App) showAgreementsReport(c *fiber.Ctx, f *Form) error {
 		return err
 	}
 	st := a.consent.Snapshot()
-	var active []versionView
-	for _, v := range st.ForUsers() {
-		active = append(active, a.viewOf(v, p.Lang))
-	}
 	csv := url.Values{}
-	for k, v := range map[string]string{"policy": c.Query("policy"), "version": c.Query("version"), "status": q.Status, "role": string(q.Role), "q": c.Query("q")} {
+	for k, v := range map[string]string{"policy": c.Query("policy"), "version": c.Query("version"), "status": q.Status, "role": string(q.Role), "q": c.Query("q"), "user": c.Query("user")} {
 		if v != "" {
 			csv.Set(k, v)
 		}
 	}
 	p.Data = map[string]any{"Rows": rows, "Counts": counts, "Total": total, "Query": q, "QText": c.Query("q"),
-		"Entries": st.Entries(), "Active": active, "CSV": "/admin/agreements.csv?" + csv.Encode(),
+		"Entries": st.Entries(), "Back": reportBack(c), "CSV": "/admin/agreements.csv?" + csv.Encode(),
 		"Pages": pagination(c, q.Page, total, agreementsPerPage)}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/report", "", p)
+}
+
+// reportBack is where an answer given from this report returns: the
+// report as filtered now.
+func reportBack(c *fiber.Ctx) string {
+	if c.Method() != fiber.MethodGet {
+		return "/admin/agreements"
+	}
+	return string(c.Request().URI().RequestURI())
 }
 
 // getAgreementsCSV streams the report's rows, same filter, no pages, from
@@ -213,6 +235,9 @@ func (a *App) getAgreementsCSV(c *fiber.Ctx) error {
 	// The filters, but not the search text: it is often someone's email,
 	// which would outlive their erasure in the downloader's audit line.
 	detail := fmt.Sprintf("policy=%s version=%s status=%s role=%s", c.Query("policy"), c.Query("version"), q.Status, q.Role)
+	if q.UserID != 0 {
+		detail += fmt.Sprintf(" user=%d", q.UserID)
+	}
 	if err := a.db.Audit(store.AuditEvent{Action: store.ActAgreementsDownloaded, ActorID: currentUser(c).ID, Detail: detail}); err != nil {
 		return err
 	}
@@ -224,16 +249,21 @@ func (a *App) getAgreementsCSV(c *fiber.Ctx) error {
 		w.Write(head.Bytes())
 		cw := &csvWriter{w: csv.NewWriter(w)}
 		cw.row("user_id", "email", "first_name", "last_name", "role", "policy", "version_id", "revision", "status",
-			"time", "lang", "text_sha256", "actor_kind", "actor_id", "note", "where")
+			"time", "lang", "text_sha256", "actor_kind", "actor_id", "actor_name", "actor_email", "note", "where")
 		all := func(int) bool { return true }
 		_, _, err := a.scanReport(q, tr.Lang, false, all, func(r *reportRow) error {
 			t, _ := r.Version.Text(tr.Lang)
 			cells := []string{strconv.FormatUint(r.User.ID, 10), r.User.Email, r.User.FirstName, r.User.LastName, string(r.User.Role),
 				t.Name, strconv.FormatUint(r.Version.ID, 10), r.Version.Revision, r.Status}
 			if e := r.Event; e != nil {
-				cells = append(cells, e.Time.UTC().Format(time.RFC3339), e.Lang, e.TextHash, string(e.ActorKind), strconv.FormatUint(e.ActorID, 10), e.Note, string(e.Where))
+				var name, email string
+				if a := r.Actor; a != nil {
+					name, email = a.Name(), a.Email
+				}
+				cells = append(cells, e.Time.UTC().Format(time.RFC3339), e.Lang, e.TextHash, string(e.ActorKind), strconv.FormatUint(e.ActorID, 10),
+					name, email, e.Note, string(e.Where))
 			} else {
-				cells = append(cells, "", "", "", "", "", "", "")
+				cells = append(cells, "", "", "", "", "", "", "", "", "")
 			}
 			return cw.row(cells...)
 		})
@@ -245,49 +275,4 @@ func (a *App) getAgreementsCSV(c *fiber.Ctx) error {
 		}
 	})
 	return nil
-}
-
-// postAcceptOnBehalf accepts a version for users, with a required remark,
-// recording the staff member as the actor.
-func (a *App) postAcceptOnBehalf(c *fiber.Ctx) error {
-	var in struct {
-		Users   []string `form:"user" validate:"max=500,dive,max=254"`
-		Version uint64   `form:"version"`
-		Note    string   `form:"note" validate:"required,max=1000"`
-	}
-	f := a.bind(c, &in)
-	tr := a.translator(c)
-	if len(in.Users) == 0 {
-		f.fail("user", tr.T("agreements.pick_users"))
-	}
-	v := a.answerable(in.Version)
-	if v == nil && !f.Invalid() {
-		return fiber.NewError(fiber.StatusConflict)
-	}
-	var users []*store.User
-	for _, email := range in.Users {
-		u, err := a.db.UserByEmail(email)
-		if errors.Is(err, store.ErrNotFound) {
-			f.fail("user", tr.T("agreements.unknown_user", "Email", email))
-			continue
-		} else if err != nil {
-			return err
-		}
-		users = append(users, u)
-	}
-	if f.Invalid() {
-		f.Status = fiber.StatusUnprocessableEntity
-		return a.showAgreementsReport(c, f)
-	}
-	staff := currentUser(c)
-	for _, u := range users {
-		t, got := v.Text(u.Lang)
-		_, err := a.consent.Record([]store.Answer{{UserID: u.ID, VersionID: v.ID, Accept: true, Lang: got, TextHash: t.Hash,
-			ActorID: staff.ID, ActorKind: store.ActorStaff, Note: strings.TrimSpace(in.Note), Where: store.WhereReport}})
-		if err != nil {
-			return policyErr(err)
-		}
-	}
-	a.flash(c, "ok", "agreements.on_behalf_done", "Count", len(users))
-	return a.redirect(c, "/admin/agreements?version="+strconv.FormatUint(v.ID, 10))
 }

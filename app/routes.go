@@ -59,10 +59,10 @@ func (a *App) routes() {
 	// Staff dashboard → admin/index.
 	r.Get("/admin", signedIn, staff, a.getAdmin)
 
-	// Users (administrators) → admin/users, admin/user.
+	// Users (administrators; one account also read by privacy officers) → admin/users, admin/user.
 	r.Get("/admin/users", signedIn, admin, a.getUsers)
 	r.Post("/admin/users", signedIn, admin, a.postUser)
-	r.Get("/admin/users/:id<int>", signedIn, admin, a.getUser)
+	r.Get("/admin/users/:id<int>", signedIn, staff, a.getUser) // read-only for privacy officers
 	r.Post("/admin/users/:id<int>/role", signedIn, admin, a.postUserRole)
 	r.Post("/admin/users/:id<int>/suspend", signedIn, admin, a.postUserSuspend)
 	r.Post("/admin/users/:id<int>/reactivate", signedIn, admin, a.postUserReactivate)
@@ -111,6 +111,8 @@ func (a *App) routes() {
 	r.Get("/admin/agreements", signedIn, staff, a.getAgreements)
 	r.Get("/admin/agreements.csv", signedIn, staff, a.getAgreementsCSV)
 	r.Post("/admin/agreements/accept", signedIn, staff, a.postAcceptOnBehalf)
+	// Answer on behalf from the report or a user's page: confirmation, then record → policies/answer_confirm.
+	r.Post("/admin/agreements/answer", signedIn, staff, a.postAnswerOnBehalf)
 
 	// ===== Cookies (issue 4) =====
 

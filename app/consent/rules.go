@@ -32,8 +32,9 @@ func Label(v *store.PolicyVersion, last store.AcceptStatus) string {
 //   - ActorGuardian: the guardian linked to a minor still under the age of
 //     digital consent; the right ends when the link is removed or the minor
 //     comes of age;
-//   - ActorStaff: a privacy officer or an administrator, for anyone, on
-//     their behalf.
+//   - ActorStaff: a privacy officer or an administrator, for anyone else,
+//     on their behalf (staff answer for themselves as themselves, so that
+//     the record never shows a self-answer as given on someone's behalf).
 //
 // today is the day it is asked, consentAge the age of digital consent.
 func MayAct(as store.ActorKind, actor, subject *store.User, today time.Time, consentAge int) bool {
@@ -46,7 +47,7 @@ func MayAct(as store.ActorKind, actor, subject *store.User, today time.Time, con
 	case store.ActorGuardian:
 		return actor.ID != subject.ID && subject.GuardianID != 0 && subject.GuardianID == actor.ID && guarded(subject, today, consentAge)
 	case store.ActorStaff:
-		return actor.Role == store.RoleDPO || actor.Role == store.RoleAdmin
+		return actor.ID != subject.ID && (actor.Role == store.RoleDPO || actor.Role == store.RoleAdmin)
 	}
 	return false
 }

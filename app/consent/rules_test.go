@@ -91,6 +91,7 @@ func TestMayAct(t *testing.T) {
 		{"a privacy officer answers on a learner's behalf", store.ActorStaff, dpo, adult, true},
 		{"an administrator answers on a minor's behalf", store.ActorStaff, admin, minor, true},
 		{"a learner does not answer as staff", store.ActorStaff, adult, guardian, false},
+		{"staff do not answer for themselves on their own behalf", store.ActorStaff, dpo, dpo, false},
 		{"nobody signed in acts for anyone", store.ActorSelf, nil, adult, false},
 		{"an unknown role of actor gives no right", store.ActorKind("friend"), adult, adult, false},
 	} {
