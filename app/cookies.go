@@ -146,7 +146,7 @@ func (a *App) cookieChrome(c *fiber.Ctx, p *Page) {
 	a.enforceCookies(c, r)
 	if r == nil {
 		if p.Path != "/cookies" {
-			p.Chrome["CookieBanner"] = a.banner(c, a.bannerNext(c))
+			p.Chrome.CookieBanner = a.banner(c, a.bannerNext(c))
 		}
 		return
 	}

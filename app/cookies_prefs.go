@@ -142,7 +142,7 @@ func (a *App) answerChoice(c *fiber.Ctx, f *Form) error {
 		p := a.page(c, "cookies.title")
 		p.Form = f
 		if a.currentChoice(c) == nil { // refused: the banner again, with the message
-			p.Chrome["CookieBanner"] = a.banner(c, f.Get("next"))
+			p.Chrome.CookieBanner = a.banner(c, f.Get("next"))
 		}
 		c.Vary("HX-Request")
 		return c.Status(status).Render("cookies/_banner", p)

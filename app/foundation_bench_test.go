@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -87,11 +88,19 @@ func BenchmarkHealthzHandler(b *testing.B) {
 	benchHandler(b, newEnv(b), "/healthz", "")
 }
 
-// BenchmarkProfileHandler is a signed-in /profile without the network.
+// BenchmarkProfileHandler is a signed-in /profile without the network:
+// with the cookie banner (no choice yet), and after a choice (the usual
+// page).
 func BenchmarkProfileHandler(b *testing.B) {
 	e := newEnv(b)
 	e.user(b, "ann@example.org", store.RoleLearner)
 	c := e.client(b)
 	c.login("ann@example.org")
-	benchHandler(b, e, "/profile", sessionCookie+"="+c.cookies[sessionCookie])
+	b.Run("banner", func(b *testing.B) {
+		benchHandler(b, e, "/profile", sessionCookie+"="+c.cookies[sessionCookie])
+	})
+	c.post("/cookies", url.Values{"choice": {"refuse_all"}}).want(b, http.StatusSeeOther)
+	b.Run("chosen", func(b *testing.B) {
+		benchHandler(b, e, "/profile", sessionCookie+"="+c.cookies[sessionCookie])
+	})
 }

@@ -19,8 +19,9 @@ func validLang(l string) bool { return l == "en" || l == "fr" }
 
 // Translator speaks one language.
 type Translator struct {
-	Lang string
-	loc  *i18n.Localizer
+	Lang  string
+	loc   *i18n.Localizer
+	frame *frameTexts // the page frame's texts (views_frame.go)
 }
 
 // translators loads every locale file of fsys (named `<lang>[.<feature>].json`)
@@ -47,7 +48,9 @@ func translators(fsys fs.FS) (map[string]*Translator, error) {
 	}
 	out := map[string]*Translator{}
 	for _, l := range Langs {
-		out[l] = &Translator{Lang: l, loc: i18n.NewLocalizer(bundle, l)}
+		t := &Translator{Lang: l, loc: i18n.NewLocalizer(bundle, l)}
+		t.frame = newFrameTexts(t)
+		out[l] = t
 	}
 	return out, nil
 }

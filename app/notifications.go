@@ -98,7 +98,7 @@ func (uc *unreadCounts) get(userID uint64) int {
 // noticeChrome shows the unread count in every signed-in page's header.
 func (a *App) noticeChrome(p *Page) {
 	if p.User != nil {
-		p.Chrome["Notifications"] = a.desk().unread.get(p.User.ID)
+		p.Chrome.Notifications = a.desk().unread.get(p.User.ID)
 	}
 }
 

@@ -28,9 +28,15 @@ type Page struct {
 	Form   *Form
 	Data   any
 	assets map[string]string
-	// Chrome holds what the page frame shows beside the content (cookie
-	// banner, notification count); features fill it in.
-	Chrome map[string]any
+	// Chrome is what the page frame shows beside the content; features
+	// fill it in.
+	Chrome Chrome
+}
+
+// Chrome is the frame's part that depends on the visitor.
+type Chrome struct {
+	CookieBanner  *bannerData // the cookie banner, when shown
+	Notifications int         // unread notifications
 }
 
 // Asset is the versioned URL of a static file (long-cached, so the URL
@@ -42,17 +48,22 @@ func (p *Page) Asset(name string) string {
 	return "/static/" + name
 }
 
-// LangURL is the current page in language l.
+// LangURL is the current page in language l. A path that starts with
+// several slashes keeps one: "//host" would leave the site.
 func (p *Page) LangURL(l string) string {
+	path := p.Path
+	if strings.HasPrefix(path, "//") {
+		path = "/" + strings.TrimLeft(path, "/")
+	}
 	if len(p.Query) == 0 {
-		return p.Path + "?lang=" + url.QueryEscape(l)
+		return path + "?lang=" + url.QueryEscape(l)
 	}
 	q := url.Values{}
 	for k, v := range p.Query {
 		q[k] = v
 	}
 	q.Set("lang", l)
-	return p.Path + "?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 // Pick is the text of a per-language map in the page's language, else in
@@ -99,7 +110,6 @@ func (a *App) page(c *fiber.Ctx, title string) *Page {
 		Site:       a.Settings(),
 		Form:       &Form{},
 		assets:     a.assets,
-		Chrome:     map[string]any{},
 	}
 	p.Query, _ = url.ParseQuery(string(c.Request().URI().QueryString()))
 	p.Query.Del("lang")
@@ -169,9 +179,12 @@ func (a *App) templateFuncs() template.FuncMap {
 			}
 			return m, nil
 		},
-		"field": fieldHTML,
-		"add":   func(a, b int) int { return a + b },
-		"list":  func(v ...string) []string { return v },
+		"field":       fieldHTML,
+		"frameHead":   frameHead,
+		"frameHeader": frameHeader,
+		"frameBottom": frameBottom,
+		"add":         func(a, b int) int { return a + b },
+		"list":        func(v ...string) []string { return v },
 	}
 }
 

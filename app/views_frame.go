@@ -1,0 +1,193 @@
+package app
+
+import (
+	"html"
+	"html/template"
+	"strings"
+)
+
+// The page frame (partials/top and partials/bottom: the head, the header
+// with navigation, language switch and sign-out, the flash, the footer) is
+// written in Go, not as templates: it is on every page, and as templates
+// it was some forty actions per view, each a reflective call or a go-i18n
+// lookup (BENCHMARKS.md, issue 13). Its texts are looked up once per
+// language (frameTexts); only what belongs to the request is written per
+// view, HTML-escaped. The cookie banner, between the head and the header,
+// stays a template. TestFrameMatchesTemplate keeps the frame equal to the
+// templates it replaced, for every kind of visitor and hostile values.
+
+// frameTexts are the frame's translations in one language, looked up once.
+// The two messages with a name are split around it.
+type frameTexts struct {
+	skip, navLabel, home, policies, profile, notifications, admin string
+	login, signup, language, logout                               string
+	footPolicies, footCookies, footDPO                            string
+	signedIn, dpo                                                 [2]string // before and after the name
+}
+
+func newFrameTexts(t *Translator) *frameTexts {
+	e := func(key string) string { return html.EscapeString(t.T(key)) }
+	split := func(key string) [2]string {
+		before, after, _ := strings.Cut(t.T(key, "Name", sentinel(0)), sentinel(0))
+		return [2]string{html.EscapeString(before), html.EscapeString(after)}
+	}
+	return &frameTexts{
+		skip: e("nav.skip"), navLabel: e("nav.label"), home: e("nav.home"), policies: e("nav.policies"),
+		profile: e("nav.profile"), notifications: e("nav.notifications"), admin: e("nav.admin"),
+		login: e("nav.login"), signup: e("nav.signup"), language: e("nav.language"), logout: e("nav.logout"),
+		footPolicies: e("footer.policies"), footCookies: e("footer.cookies"), footDPO: e("footer.contact_dpo"),
+		signedIn: split("nav.signed_in_as"), dpo: split("footer.dpo"),
+	}
+}
+
+// frameHead is the document up to <body>.
+func frameHead(p *Page) template.HTML {
+	var b strings.Builder
+	b.Grow(1024)
+	b.WriteString("<!doctype html>\n<html lang=\"")
+	b.WriteString(html.EscapeString(p.Lang))
+	b.WriteString("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"csrf-token\" content=\"")
+	b.WriteString(html.EscapeString(p.CSRF))
+	b.WriteString("\">\n<meta name=\"htmx-config\" content='")
+	b.WriteString(htmxConfig)
+	b.WriteString("'>\n<title>")
+	b.WriteString(html.EscapeString(p.Title))
+	b.WriteString(" · ")
+	b.WriteString(html.EscapeString(p.Site.SiteName))
+	b.WriteString("</title>\n<link rel=\"stylesheet\" href=\"")
+	b.WriteString(attrURL(p.Asset("css/accord.css")))
+	b.WriteString("\">\n<link rel=\"icon\" href=\"")
+	b.WriteString(attrURL(p.Asset("icons/favicon.svg")))
+	b.WriteString("\" type=\"image/svg+xml\">\n<script src=\"")
+	b.WriteString(attrURL(p.Asset("vendor/htmx-2.0.11.min.js")))
+	b.WriteString("\" defer></script>\n<script src=\"")
+	b.WriteString(attrURL(p.Asset("js/accord.js")))
+	b.WriteString("\" defer></script>\n</head>\n<body>\n\n")
+	return template.HTML(b.String())
+}
+
+// htmxConfig is htmx's configuration, in a single-quoted attribute: no
+// error answer is swapped in except a form's 403, 422 and 429.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyRestoreAsHxRequest":false,"responseHandling":[{"code":"204","swap":false},{"code":"^4(03|22|29)$","swap":true},{"code":"[23]..","swap":true},{"code":"[45]..","swap":false,"error":true}]}`
+
+// frameHeader is the skip link, the header and the opening of <main> with
+// the flash message.
+func frameHeader(p *Page) template.HTML {
+	x := p.frame
+	var b strings.Builder
+	b.Grow(2048)
+	b.WriteString("\n<a class=\"skip-link\" href=\"#main\">" + x.skip + "</a>\n<header class=\"site-header\">\n  <a class=\"brand\" href=\"/\">")
+	b.WriteString(html.EscapeString(p.Site.SiteName))
+	b.WriteString("</a>\n  <nav class=\"main-nav\" aria-label=\"" + x.navLabel + "\">\n    <ul>\n      <li><a href=\"/\" ")
+	current(&b, p.Path == "/")
+	b.WriteString(">" + x.home + "</a></li>\n      <li><a href=\"/policies\" ")
+	current(&b, p.Current("/policies"))
+	b.WriteString(">" + x.policies + "</a></li>\n      ")
+	if p.User != nil {
+		b.WriteString("\n      <li><a href=\"/profile\" ")
+		current(&b, p.Current("/profile"))
+		b.WriteString(">" + x.profile + "</a></li>\n      <li><a href=\"/notifications\" ")
+		current(&b, p.Current("/notifications"))
+		b.WriteString(">" + x.notifications + "<span id=\"notice-count\">")
+		if n := p.Chrome.Notifications; n != 0 {
+			b.WriteString(" <span class=\"badge warn\">")
+			b.WriteString(html.EscapeString(p.N("nav.notifications.unread", n)))
+			b.WriteString("</span>")
+		}
+		b.WriteString("</span></a></li>\n      ")
+		if p.Staff() {
+			b.WriteString("<li><a href=\"/admin\" ")
+			current(&b, p.Current("/admin"))
+			b.WriteString(">" + x.admin + "</a></li>")
+		}
+		b.WriteString("\n      ")
+	} else {
+		b.WriteString("\n      <li><a href=\"/login\" ")
+		current(&b, p.Current("/login"))
+		b.WriteString(">" + x.login + "</a></li>\n      ")
+		if p.Site.SignupOpen {
+			b.WriteString("<li><a href=\"/signup\" ")
+			current(&b, p.Current("/signup"))
+			b.WriteString(">" + x.signup + "</a></li>")
+		}
+		b.WriteString("\n      ")
+	}
+	b.WriteString("\n    </ul>\n  </nav>\n  <p class=\"lang-switch\">\n    <span class=\"sr-only\">" + x.language + "</span>\n    <a href=\"")
+	b.WriteString(attrURL(p.LangURL("en")))
+	b.WriteString("\" lang=\"en\" hreflang=\"en\" ")
+	if p.Lang == "en" {
+		b.WriteString("aria-current=\"true\"")
+	}
+	b.WriteString(">English</a>\n    <a href=\"")
+	b.WriteString(attrURL(p.LangURL("fr")))
+	b.WriteString("\" lang=\"fr\" hreflang=\"fr\" ")
+	if p.Lang == "fr" {
+		b.WriteString("aria-current=\"true\"")
+	}
+	b.WriteString(">Français</a>\n  </p>\n  ")
+	if p.User != nil {
+		b.WriteString("\n  <div class=\"user-state\">\n    <span>" + x.signedIn[0])
+		b.WriteString(html.EscapeString(p.User.Name()))
+		b.WriteString(x.signedIn[1] + "</span>\n    <form method=\"post\" action=\"/logout\">\n      <input type=\"hidden\" name=\"_csrf\" value=\"")
+		b.WriteString(html.EscapeString(p.CSRF))
+		b.WriteString("\">\n      <button class=\"link\" type=\"submit\">" + x.logout + "</button>\n    </form>\n  </div>\n  ")
+	}
+	b.WriteString("\n</header>\n<main id=\"main\" class=\"container\" tabindex=\"-1\">\n")
+	if f := p.Flash; f != nil {
+		b.WriteString("<p class=\"flash ")
+		b.WriteString(html.EscapeString(f.Kind))
+		b.WriteString("\" role=\"status\">")
+		b.WriteString(html.EscapeString(p.FlashText()))
+		b.WriteString("</p>")
+	}
+	b.WriteString("\n")
+	return template.HTML(b.String())
+}
+
+// frameBottom closes <main> and writes the footer.
+func frameBottom(p *Page) template.HTML {
+	x := p.frame
+	var b strings.Builder
+	b.Grow(512)
+	b.WriteString("</main>\n<footer class=\"site-footer\">\n  <ul>\n    <li><a href=\"/policies\">" + x.footPolicies +
+		"</a></li>\n    <li><a href=\"/cookies\">" + x.footCookies + "</a></li>\n    <li><a href=\"/profile/dpo\">" + x.footDPO + "</a></li>\n  </ul>\n  ")
+	if email := p.Site.DPOEmail; email != "" {
+		b.WriteString("<p class=\"dpo-contact\">" + x.dpo[0])
+		b.WriteString(html.EscapeString(p.Site.DPOName))
+		b.WriteString(x.dpo[1] + " <a href=\"mailto:")
+		b.WriteString(attrURL(email))
+		b.WriteString("\">")
+		b.WriteString(html.EscapeString(email))
+		b.WriteString("</a></p>")
+	}
+	b.WriteString("\n</footer>\n</body>\n</html>\n")
+	return template.HTML(b.String())
+}
+
+func current(b *strings.Builder, on bool) {
+	if on {
+		b.WriteString("aria-current=\"page\"")
+	}
+}
+
+// attrURL is a URL as html/template writes it in a quoted href or src:
+// characters outside RFC 3986's reserved and unreserved sets
+// percent-encoded (existing escapes kept), then HTML-escaped. Every URL
+// here is Accord's own or a mailto: of the settings, never a script URL.
+func attrURL(s string) string {
+	const hex = "0123456789abcdef"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			strings.IndexByte("!#$&*+,/:;=?@[]-._~%", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return html.EscapeString(b.String())
+}
