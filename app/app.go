@@ -59,10 +59,8 @@ type App struct {
 	// auditActions are the audited actions, for the audit log's filter.
 	auditActions []string
 	proxies      []netip.Prefix // whose X-Forwarded-For is believed
-	// compactPending: an erasure's bytes are still in the file.
-	compactPending atomic.Bool
-	saveFailures   logEvery // failed commits: one log line a minute (errors.go)
-	origin         string   // scheme://host of the base URL
+	saveFailures logEvery       // failed commits: one log line a minute (errors.go)
+	origin       string         // scheme://host of the base URL
 
 	consent *consent.Service // policies: snapshot of versions, answers in memory, recording
 	texts   *policyTexts     // policy texts rendered, and what changed between two

@@ -84,6 +84,9 @@ func (a *App) runJob(j *store.Job) (err error) {
 	}()
 	switch j.Kind {
 	case store.JobRequest:
+		if j.Step == store.JobStepCompact {
+			return a.finishErasure(j.RequestID)
+		}
 		return a.processRequest(j.RequestID)
 	}
 	return fmt.Errorf("app: unknown job kind %q", j.Kind)
@@ -102,6 +105,9 @@ func (a *App) processRequest(id uint64) error {
 			return err
 		}
 	case store.StatusProcessing: // resumed after a restart
+		if r.AwaitsCompaction() {
+			return a.finishErasure(id)
+		}
 	default:
 		return nil // cancelled meanwhile, or already done
 	}
@@ -115,16 +121,26 @@ func (a *App) processRequest(id uint64) error {
 		_, err = a.moveRequest(id, store.StatusDownloadReady, 0, "")
 		return err
 	case store.RequestDelete:
-		return a.erase(r)
+		if err := a.erase(r); err != nil {
+			return err
+		}
+		return a.finishErasure(r.ID)
 	}
 	_, err = a.moveRequest(id, store.StatusComplete, 0, "")
 	return err
 }
 
+// An erasure is one job in two steps (store/erasure.go): erase, in one
+// transaction that moves the job to its compaction step, then
+// finishErasure, which compacts the file and only then completes the
+// request. A crash at any point resumes the job at its step at the next
+// start (initRequests); a compaction that cannot run now (the database
+// stayed busy) is tried again by the job, never given up.
+
 // erase carries out an approved deletion: sessions ended, every personal
-// bucket erased in one transaction that also writes what the erasure tells
-// (the guardian who filed; a last mail to the address, GDPR art. 19), then
-// the file compacted so the erased bytes leave the disk.
+// bucket erased in one transaction that also writes the last mail to the
+// address (GDPR art. 19) and keeps in the job the notice to the guardian
+// who filed, sent when the request is complete.
 func (a *App) erase(r *store.DataRequest) error {
 	// Checked again inside the erasure; here so that a refused attempt
 	// ends no session.
@@ -135,59 +151,56 @@ func (a *App) erase(r *store.DataRequest) error {
 		return err
 	}
 	var erased *store.Erased
-	var notices []store.Notice
+	var now, later []store.Notice
 	err := retryStale(func() error {
 		u, err := a.db.User(r.UserID)
 		if err != nil {
 			return err
 		}
-		if notices, err = a.erasureNotices(r, u); err != nil {
+		if now, later, err = a.erasureNotices(r, u); err != nil {
 			return err
 		}
-		erased, err = a.db.EraseUser(store.Erasure{RequestID: r.ID, Email: u.Email, Notices: notices})
+		erased, err = a.db.EraseUser(store.Erasure{RequestID: r.ID, Email: u.Email, Notices: now, Later: later})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	a.told(notices...)
+	a.told(now...)
 	// Sessions that started meanwhile went with the sessions bucket; forget
 	// any cached copy.
 	if err := a.endUserSessions(r.UserID, [32]byte{}); err != nil {
 		a.log.Error("end sessions after erasure", "err", err)
 	}
 	a.forgetErased(r.UserID)
-	a.log.Info("account erased", "request", erased.Request.ID)
-	a.compactPending.Store(true)
-	a.compactIfPending()
+	a.log.Info("account erased, compaction next", "request", erased.Request.ID)
 	return nil
 }
 
-// erasureNotices renders what the erasure of u for r tells: the "complete"
-// notice to the guardian who filed it (the person's own would go with the
-// account), and the last mail to the person's address, in their language.
-func (a *App) erasureNotices(r *store.DataRequest, u *store.User) ([]store.Notice, error) {
-	done := r.Moved(store.StatusComplete, 0, "", a.db.Now())
-	done.UserID = 0 // gone with the erasure
-	notices, err := a.requestNotices(&done, store.StatusComplete)
-	if err != nil || !a.mailOn() {
-		return notices, err
+// finishErasure compacts the file and completes erased request id (an
+// error leaves the job in its compaction step, to be tried again).
+func (a *App) finishErasure(id uint64) error {
+	r, notices, err := a.db.FinishErasure(id)
+	if err != nil {
+		return fmt.Errorf("app: finish the erasure of request %d: %w", id, err)
 	}
-	last := a.renderMail(0, u.Email, u.Lang, "notice.erased.subject", "notice.erased.body", "", []any{"ID", r.ID})
-	return append(notices, store.Notice{Mail: last}), nil
+	a.told(notices...)
+	a.log.Info("erasure complete, the file compacted", "request", r.ID)
+	return nil
 }
 
-// compactIfPending compacts the file after an erasure, so the erased bytes
-// leave the disk; when the database stayed busy it tries again next minute.
-func (a *App) compactIfPending() {
-	if !a.compactPending.Load() {
-		return
+// erasureNotices renders what the erasure of u for r tells: the last mail
+// to the person's address, in their language, written with the erasure;
+// and the "complete" notice to the guardian who filed it (the person's
+// own would go with the account), written once the request is complete.
+func (a *App) erasureNotices(r *store.DataRequest, u *store.User) (now, later []store.Notice, err error) {
+	done := r.Moved(store.StatusComplete, 0, "", a.db.Now())
+	done.UserID = 0 // gone with the erasure
+	if later, err = a.requestNotices(&done, store.StatusComplete); err != nil || !a.mailOn() {
+		return nil, later, err
 	}
-	if err := a.db.Compact(); err != nil {
-		a.log.Warn("compaction after erasure postponed", "err", err)
-		return
-	}
-	a.compactPending.Store(false)
+	last := a.renderMail(0, u.Email, u.Lang, "notice.erased.subject", "notice.erased.body", "", []any{"ID", r.ID})
+	return []store.Notice{{Mail: last}}, later, nil
 }
 
 // expireExports moves exports past their download period to expired, and

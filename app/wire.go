@@ -71,7 +71,6 @@ func (a *App) featureJobs() []job {
 		{every: time.Hour, run: a.expireChoices},
 		{every: 5 * time.Second, run: a.runJobs},
 		{every: time.Minute, run: a.expireExports},
-		{every: time.Minute, run: a.compactIfPending},
 		{every: time.Minute, run: a.dailyRetention()},
 	}
 	if a.mailOn() {

@@ -94,6 +94,9 @@ type DB struct {
 	// compactWaiting, when set (tests), is called once when a compaction
 	// finds the store in use and starts waiting for a moment alone.
 	compactWaiting func()
+	// FaultHook, when set (fault tests only), is called at each named
+	// point of an erasure (FaultPoints), where a test may kill the process.
+	FaultHook func(point string)
 }
 
 // Options tune Open.
@@ -105,7 +108,8 @@ type Options struct {
 }
 
 // Open opens the database in dir/accord.db, creates every bucket and runs
-// pending migrations. Only a missing file is created: an existing one that
+// pending migrations; a compaction copy a crash left beside the file is
+// removed. Only a missing file is created: an existing one that
 // is empty, unreadable or truncated is refused with ErrDamaged (see
 // checkFile) and left as it is.
 func Open(dir string, opt Options) (*DB, error) {
@@ -122,6 +126,11 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("store: lock data dir: %w", err)
 	}
 	path := filepath.Join(dir, "accord.db")
+	// A compaction copy left by a crash is only a copy (compact.go).
+	if err := removeLeftover(path); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	if _, err := os.Lstat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
 		// An existing file must be a whole database: bbolt would turn an
 		// empty one into a new site and fault on a truncated one.

@@ -1,11 +1,7 @@
 package store
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -37,7 +33,7 @@ func (db *DB) ExportUser(userID uint64, start func(BucketInfo) error, emit func(
 
 // Erased is the outcome of an erasure.
 type Erased struct {
-	Request *DataRequest // the anonymous record, complete, with its report
+	Request *DataRequest // the anonymous record with its report (processing until FinishErasure)
 	Email   string       // captured before the account went, for a last message
 	Lang    string
 }
@@ -49,17 +45,28 @@ type Erasure struct {
 	// mail goes there); the account holding another one → ErrStale.
 	Email string
 	// Notices are written after the erasure in the same transaction, so
-	// they outlive it: the guardian who filed, the last mail (GDPR art. 19).
+	// they outlive it: the last mail to the person (GDPR art. 19).
 	Notices []Notice
+	// Later are written when the erasure is complete (FinishErasure): the
+	// "complete" notice to the guardian who filed it. They wait in the
+	// request's job.
+	Later []Notice
 }
+
+// An erasure is one durable job in two steps, each resumable after a
+// crash: EraseUser (one transaction: the data goes, the job moves to its
+// compaction step), then FinishErasure (the compaction, then one
+// transaction: the request complete, the job done). So a request is
+// complete only once the erased bytes have left the file.
 
 // EraseUser carries out the approved (processing) delete request in ONE
 // write transaction: ongoing requests of the user are cancelled, every
 // Personal bucket erases (or makes anonymous) what it holds about the user,
-// the request becomes an anonymous, complete record with the erasure
-// report, and the notices are written. The last active administrator
-// cannot be erased (ErrLastAdmin). Erased bytes stay in the file until
-// Compact.
+// the request becomes an anonymous record with the erasure report (still
+// processing), the notices are written and the request's job moves to its
+// compaction step holding e.Later (a job is queued if it had none). The
+// last active administrator cannot be erased (ErrLastAdmin). Erased bytes
+// stay in the file until FinishErasure.
 func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 	var out *Erased
 	err := db.update(func(tx *bolt.Tx) error {
@@ -67,7 +74,7 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 		if err != nil {
 			return err
 		}
-		if r.Type != RequestDelete || r.Status != StatusProcessing {
+		if r.Type != RequestDelete || r.Status != StatusProcessing || r.Anonymous {
 			return fmt.Errorf("%w (erase request %d in %s)", ErrBadTransition, r.ID, r.Status)
 		}
 		u, err := userTx(tx, r.UserID)
@@ -110,7 +117,10 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 			return err
 		}
 		r.Erasure = report
-		if err := db.transitionTx(tx, r, StatusComplete, 0, ""); err != nil {
+		if err := putRequest(tx, r, r.Status); err != nil {
+			return err
+		}
+		if err := db.compactStepTx(tx, r.ID, e.Later); err != nil {
 			return err
 		}
 		out = &Erased{Request: r, Email: u.Email, Lang: u.Lang}
@@ -119,93 +129,82 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 		}
 		return db.addNoticesTx(tx, e.Notices)
 	})
+	if err == nil {
+		db.fault(FaultErased)
+	}
 	return out, err
 }
 
-// Compact rewrites the database into a fresh file and swaps it in, so that
-// freed pages (erased personal data) leave the disk: bbolt reuses freed
-// pages but never clears them. It holds the store's lock alone meanwhile,
-// so every transaction waits for it.
-func (db *DB) Compact() error { return db.compactWithin(compactWait) }
-
-func (db *DB) compactWithin(wait time.Duration) error {
-	if !db.lockAlone(wait) {
-		return ErrBusy
-	}
-	defer db.mu.Unlock()
-	path := db.bolt.Path()
-	tmp := path + ".compact"
-	_ = os.Remove(tmp)
-	opts := *db.opts
-	dst, err := bolt.Open(tmp, 0o600, &opts)
-	if err != nil {
-		return fmt.Errorf("store: compact: open copy: %w", err)
-	}
-	if err := bolt.Compact(dst, db.bolt, 64<<20); err != nil {
-		dst.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("store: compact: copy: %w", err)
-	}
-	if err := dst.Sync(); err != nil {
-		dst.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("store: compact: sync copy: %w", err)
-	}
-	if err := dst.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("store: compact: close copy: %w", err)
-	}
-	if err := db.bolt.Close(); err != nil {
-		return fmt.Errorf("store: compact: close: %w", err)
-	}
-	renameErr := os.Rename(tmp, path)
-	if renameErr == nil {
-		renameErr = syncDir(filepath.Dir(path))
-	}
-	// Reopen whatever is at path (the old file if the rename failed).
-	b, err := bolt.Open(path, 0o600, db.opts)
-	if err != nil {
-		return fmt.Errorf("store: compact: reopen: %w", err)
-	}
-	db.bolt = b
-	if renameErr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("store: compact: swap: %w", renameErr)
-	}
-	return nil
-}
-
-// ErrBusy is returned by Compact when reads never paused long enough.
-var ErrBusy = errors.New("store: compaction skipped, the database stayed busy")
-
-// compactWait bounds how long Compact waits for a moment without readers.
-const compactWait = 30 * time.Second
-
-// lockAlone takes db.mu for writing only at a moment when no transaction
-// holds it, trying until wait has passed. A plain Lock would queue every
-// new reader behind it: one long read (a slow CSV download) would then
-// stall the whole site.
-func (db *DB) lockAlone(wait time.Duration) bool {
-	deadline := time.Now().Add(wait)
-	for waited := false; !db.mu.TryLock(); waited = true {
-		if !waited && db.compactWaiting != nil {
-			db.compactWaiting()
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return true
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// compactStepTx moves request id's job to the compaction step with the
+// notices for its end, queueing one if the request has none running.
+func (db *DB) compactStepTx(tx *bolt.Tx, id uint64, later []Notice) error {
+	j, err := requestJobTx(tx, id)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	now := db.now()
+	if j == nil {
+		seq, err := tx.Bucket(bJobs).NextSequence()
+		if err != nil {
+			return err
+		}
+		j = &Job{ID: seq, Kind: JobRequest, RequestID: id, State: JobPending, CreatedAt: now}
+	}
+	j.Step, j.Notices, j.UpdatedAt = JobStepCompact, later, now
+	return putJSON(tx.Bucket(bJobs), itob(j.ID), j)
+}
+
+// FinishErasure ends the erasure of request id: it compacts the file (the
+// erased bytes leave the disk: the copy synced, the swap done), then in
+// one transaction moves the request to complete, writes the notices its
+// job kept and marks the job done; it returns the request and the notices
+// written. A request already complete is returned as it is (the step ran
+// before a crash); one not erased yet → ErrBadTransition. ErrBusy (or
+// another error of the compaction): nothing changed, try again later.
+func (db *DB) FinishErasure(id uint64) (*DataRequest, []Notice, error) {
+	r, err := db.Request(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Type == RequestDelete && r.Status == StatusComplete {
+		return r, nil, nil
+	}
+	if !r.AwaitsCompaction() {
+		return nil, nil, fmt.Errorf("%w (finish the erasure of request %d in %s)", ErrBadTransition, r.ID, r.Status)
+	}
+	if err := db.Compact(); err != nil {
+		return nil, nil, err
+	}
+	db.fault(FaultSwapped)
+	var notices []Notice
+	err = db.update(func(tx *bolt.Tx) error {
+		if r, err = requestTx(tx, id); err != nil {
+			return err
+		}
+		if err := db.transitionTx(tx, r, StatusComplete, 0, ""); err != nil {
+			return err
+		}
+		j, err := requestJobTx(tx, id)
+		if err != nil || j == nil {
+			return err
+		}
+		notices = j.Notices
+		j.State, j.Notices, j.LastError, j.UpdatedAt = JobDone, nil, "", db.now()
+		if err := putJSON(tx.Bucket(bJobs), itob(j.ID), j); err != nil {
+			return err
+		}
+		return db.addNoticesTx(tx, notices)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, notices, nil
+}
+
+// AwaitsCompaction reports whether r is a deletion whose erasure committed and whose
+// compaction has not finished: the person is gone, the request processing.
+func (r *DataRequest) AwaitsCompaction() bool {
+	return r.Type == RequestDelete && r.Status == StatusProcessing && r.Anonymous
 }
 
 // CheckErasable reports why userID cannot be erased now (ErrLastAdmin,

@@ -29,14 +29,32 @@ const (
 	JobFailed  JobState = "failed" // gave up after too many attempts
 )
 
+// JobStep is where a job that takes several steps stands.
+type JobStep string
+
+// The job steps.
+const (
+	// JobStepStart: the job has not begun its work, or has no steps.
+	JobStepStart JobStep = ""
+	// JobStepCompact: the erasure committed; the file must still be
+	// compacted (the erased bytes are in its free pages) before the
+	// request is complete. Set in the erasure's transaction; a job in this
+	// step is never given up (FinishJob).
+	JobStepCompact JobStep = "compact"
+)
+
 // Job is a piece of background work kept in the database, so that work
 // survives a restart: a job left running by a crash is pending again at the
-// next start.
+// next start, and goes on from its step.
 type Job struct {
-	ID        uint64    `json:"id"`
-	Kind      JobKind   `json:"kind"`
-	RequestID uint64    `json:"request_id,omitempty"`
-	State     JobState  `json:"state"`
+	ID        uint64   `json:"id"`
+	Kind      JobKind  `json:"kind"`
+	RequestID uint64   `json:"request_id,omitempty"`
+	State     JobState `json:"state"`
+	Step      JobStep  `json:"step,omitempty"`
+	// Notices are written when the job ends its last step (an erasure:
+	// the "complete" notice to the guardian who filed it).
+	Notices   []Notice  `json:"notices,omitempty"`
 	Attempts  int       `json:"attempts"`
 	LastError string    `json:"last_error,omitempty"`
 	NotBefore time.Time `json:"not_before,omitzero"`
@@ -93,7 +111,8 @@ func (db *DB) ClaimJob() (*Job, error) {
 var pendingMark = []byte(`"state":"pending"`)
 
 // FinishJob records the outcome of a running job: done, or pending again
-// after retry (failed once maxAttempts is reached).
+// after retry (failed once maxAttempts is reached, except in the
+// compaction step: an erasure is never left with its bytes in the file).
 func (db *DB) FinishJob(id uint64, runErr error, retry time.Duration, maxAttempts int) error {
 	return db.update(func(tx *bolt.Tx) error {
 		var j Job
@@ -104,7 +123,7 @@ func (db *DB) FinishJob(id uint64, runErr error, retry time.Duration, maxAttempt
 		switch {
 		case runErr == nil:
 			j.State, j.LastError = JobDone, ""
-		case j.Attempts >= maxAttempts:
+		case j.Attempts >= maxAttempts && j.Step != JobStepCompact:
 			j.State, j.LastError = JobFailed, runErr.Error()
 		default:
 			j.State, j.LastError, j.NotBefore = JobPending, runErr.Error(), j.UpdatedAt.Add(retry)
@@ -174,6 +193,22 @@ func (db *DB) sweepJobs(keep time.Duration, resumeRunning bool) (n int, err erro
 // errNoChange ends a periodic write transaction that found nothing to do:
 // it rolls back, so an idle sweep costs no commit (no fsync).
 var errNoChange = errors.New("store: no change")
+
+// requestJobTx is the latest job of request id that is not finished, or
+// nil.
+func requestJobTx(tx *bolt.Tx, id uint64) (*Job, error) {
+	c := tx.Bucket(bJobs).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		var j Job
+		if err := json.Unmarshal(v, &j); err != nil {
+			return nil, err
+		}
+		if j.RequestID == id && (j.State == JobPending || j.State == JobRunning) {
+			return &j, nil
+		}
+	}
+	return nil, nil
+}
 
 // Jobs lists every job kept, oldest first (for tests and diagnostics).
 func (db *DB) Jobs() (out []Job, err error) {

@@ -357,7 +357,7 @@ func TestEraseAndCompact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if erased.Email != u.Email || erased.Request.Status != StatusComplete || !erased.Request.Anonymous || erased.Request.UserID != 0 || erased.Request.Comments != "" {
+	if erased.Email != u.Email || erased.Request.Status != StatusProcessing || !erased.Request.Anonymous || erased.Request.UserID != 0 || erased.Request.Comments != "" {
 		t.Errorf("anonymous record: got %+v", erased.Request)
 	}
 	personal := 0
@@ -372,8 +372,18 @@ func TestEraseAndCompact(t *testing.T) {
 	if _, err := db.User(u.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("user after erasure: got %v, want ErrNotFound", err)
 	}
-	if err := db.Compact(); err != nil {
-		t.Fatal(err)
+	if jobs, _ := db.Jobs(); len(jobs) != 1 || jobs[0].Step != JobStepCompact || jobs[0].State != JobPending {
+		t.Errorf("the request's job after the erasure: got %+v, want it pending in the compaction step", jobs)
+	}
+	if data, _ := os.ReadFile(db.Path()); !bytes.Contains(data, []byte(marker)) {
+		t.Errorf("the marker is not in the file before the compaction: the check below could not fail")
+	}
+	done, _, err := db.FinishErasure(r.ID)
+	if err != nil || done.Status != StatusComplete {
+		t.Fatalf("finish the erasure: got %+v, %v; want it complete", done, err)
+	}
+	if jobs, _ := db.Jobs(); len(jobs) != 1 || jobs[0].State != JobDone {
+		t.Errorf("the request's job after the compaction: got %+v, want it done", jobs)
 	}
 	data, err := os.ReadFile(db.Path())
 	if err != nil {
