@@ -2,12 +2,12 @@ package app
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
-	"time"
+	"sync"
 
 	"accord/store"
 
@@ -15,62 +15,65 @@ import (
 )
 
 // The export (GDPR art. 15 and 20) is built generically from the data
-// inventory: one JSON file per Personal bucket, whatever features add.
+// inventory: one JSON file per Personal bucket, whatever features add, plus
+// index.html, a letter in the person's language (export_letter.go), the
+// texts they answered (texts/<sha-256>.txt) and README.txt naming every
+// field (export_readme.go).
 //
 // The ZIP is written from ONE bbolt read transaction (one consistent
 // snapshot) and sent under the download rule of download.go: copied out to
 // a spool first, so a slow client never holds the transaction open, and a
 // failure gives an error page instead of a cut download.
 
-// exportSample caps how many records of each kind index.html shows in full;
-// the JSON files always hold every record.
+// exportSample caps how many records of each kind index.html shows; the
+// JSON files always hold every record.
 const exportSample = 100
 
-// exportKind is one kind of data in the export.
-type exportKind struct {
-	Bucket string
-	File   string
-	Label  string
-	Count  int
-	Sample []exportRecord
-}
+// flateWriters are reused across the files of an export and across
+// exports: a new flate writer costs about 1 MB, and an export has a file
+// per kind of data (most of what an export allocated, issue 13).
+var flateWriters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestSpeed) // BestSpeed is a valid level: no error
+	return w
+}}
 
-// exportRecord is one record shown in index.html: its fields in name order.
-type exportRecord []exportField
+// pooledFlate gives its writer back to flateWriters once closed.
+type pooledFlate struct{ *flate.Writer }
 
-type exportField struct{ Key, Value string }
-
-// exportPage is what views/requests/export.html receives.
-type exportPage struct {
-	*Translator
-	User      *store.User
-	SiteName  string
-	Generated time.Time
-	Kinds     []*exportKind
-	Sample    int
+func (p *pooledFlate) Close() error {
+	err := p.Writer.Close()
+	flateWriters.Put(p.Writer)
+	p.Writer = nil
+	return err
 }
 
 // writeExport writes to out the ZIP of everything Accord holds about userID,
-// its index.html in tr's language. The records come from one read
-// transaction; index.html is rendered after it ended.
+// its index.html and README.txt in tr's language. The records come from one
+// read transaction; the letter is put together after it ended.
 func (a *App) writeExport(out io.Writer, userID uint64, tr *Translator) error {
 	zw := zip.NewWriter(out)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, flate.BestSpeed)
+		fw := flateWriters.Get().(*flate.Writer)
+		fw.Reset(w)
+		return &pooledFlate{fw}, nil
 	})
 	now := a.db.Now()
 	file := func(name string) (io.Writer, error) {
 		return zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
 	}
-	page := &exportPage{Translator: tr, SiteName: a.Settings().SiteName, Generated: now, Sample: exportSample}
-	var w io.Writer
-	var cur *exportKind
+	l := newLetter(tr)
+	var (
+		w     io.Writer
+		count int
+		buf   bytes.Buffer // one encoding buffer for every record
+		enc   = json.NewEncoder(&buf)
+	)
 	closeArray := func() error {
-		if cur == nil {
+		if w == nil {
 			return nil
 		}
 		sep := "\n]\n"
-		if cur.Count == 0 {
+		if count == 0 {
 			sep = "]\n"
 		}
 		_, err := io.WriteString(w, sep)
@@ -80,37 +83,32 @@ func (a *App) writeExport(out io.Writer, userID uint64, tr *Translator) error {
 		if err := closeArray(); err != nil {
 			return err
 		}
-		cur = &exportKind{Bucket: in.Name, File: "data/" + in.Name + ".json", Label: kindLabel(tr, in)}
-		page.Kinds = append(page.Kinds, cur)
+		l.start(in)
+		count = 0
 		var err error
-		if w, err = file(cur.File); err != nil {
+		if w, err = file(l.cur.File); err != nil {
 			return err
 		}
 		_, err = io.WriteString(w, "[")
 		return err
 	}
 	emit := func(v any) error {
-		if u, ok := v.(*store.User); ok && page.User == nil {
-			page.User = u
-		}
-		data, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("app: export: encode %s: %w", cur.Bucket, err)
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("app: export: encode %s: %w", l.cur.Bucket, err)
 		}
 		sep := ",\n"
-		if cur.Count == 0 {
+		if count == 0 {
 			sep = "\n"
 		}
-		cur.Count++
+		count++
 		if _, err := io.WriteString(w, sep); err != nil {
 			return err
 		}
-		if _, err := w.Write(data); err != nil {
+		if _, err := w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))); err != nil {
 			return err
 		}
-		if len(cur.Sample) < exportSample {
-			cur.Sample = append(cur.Sample, flatten(tr, data))
-		}
+		l.add(v)
 		return nil
 	}
 	if err := a.db.ExportUser(userID, start, emit); err != nil {
@@ -118,6 +116,16 @@ func (a *App) writeExport(out io.Writer, userID uint64, tr *Translator) error {
 	}
 	if err := closeArray(); err != nil {
 		return err
+	}
+	page := l.finish(a, now)
+	for _, t := range page.Texts {
+		tw, err := file(t.File)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(tw, t.Content); err != nil {
+			return err
+		}
 	}
 	iw, err := file("index.html")
 	if err != nil {
@@ -130,7 +138,7 @@ func (a *App) writeExport(out io.Writer, userID uint64, tr *Translator) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(rw, tr.T("export.readme", "Site", page.SiteName, "Date", tr.DateTime(now))+"\n"); err != nil {
+	if _, err := io.WriteString(rw, l.readme(page)); err != nil {
 		return err
 	}
 	return zw.Close()
@@ -158,31 +166,4 @@ func kindLabel(tr *Translator, in store.BucketInfo) string {
 		return s
 	}
 	return in.Holds
-}
-
-// valueKeys translate well-known coded values in index.html (the JSON keeps
-// the codes): field name → locale key prefix.
-var valueKeys = map[string]string{"action": "audit.action.", "status": "requests.status.", "type": "requests.kind.", "role": "role."}
-
-// flatten turns one JSON object into its fields, nested values as JSON,
-// coded values followed by their meaning in the reader's language.
-func flatten(tr *Translator, data []byte) exportRecord {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return exportRecord{{Key: "value", Value: string(data)}}
-	}
-	out := make(exportRecord, 0, len(m))
-	for k, v := range m {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			s = string(v)
-		} else if prefix, ok := valueKeys[k]; ok && s != "" {
-			if t := tr.T(prefix + s); t != prefix+s {
-				s = t + " (" + s + ")"
-			}
-		}
-		out = append(out, exportField{Key: k, Value: s})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
 }

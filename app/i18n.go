@@ -108,25 +108,19 @@ func (t *Translator) Number(n int) string {
 	return b.String()
 }
 
-// Date formats t as a long date: "28 November 2026", "28 novembre 2026".
-func (t *Translator) Date(tm time.Time) string {
-	if tm.IsZero() {
-		return ""
-	}
-	tm = tm.Local()
-	day := strconv.Itoa(tm.Day())
-	if t.Lang == "fr" && tm.Day() == 1 {
-		day = "1er" // French writes the first of the month as an ordinal
-	}
-	return t.T("date.long", "Day", day, "Month", t.T("date.month."+strconv.Itoa(int(tm.Month()))), "Year", tm.Year())
-}
+// Date formats t as a long date: "28 November 2026", "1er novembre 2026"
+// (dates.go has the formats).
+func (t *Translator) Date(tm time.Time) string { return t.dates().Date(tm) }
 
-// DateTime formats t as a long date and a 24-hour time.
-func (t *Translator) DateTime(tm time.Time) string {
-	if tm.IsZero() {
-		return ""
+// DateTime formats t as a long date and a 24-hour time: "3 December 2026 at
+// 14:05", "3 décembre 2026 à 14 h 05".
+func (t *Translator) DateTime(tm time.Time) string { return t.dates().DateTime(tm) }
+
+func (t *Translator) dates() dateFormat {
+	if f, ok := dateFormats[t.Lang]; ok {
+		return f
 	}
-	return t.T("date.long_time", "Date", t.Date(tm), "Time", tm.Local().Format("15:04"))
+	return enDates{}
 }
 
 // negotiate picks the language: ?lang, then the accord_lang cookie, then the

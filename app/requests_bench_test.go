@@ -1,6 +1,7 @@
 package app
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"net/http"
@@ -34,7 +35,7 @@ func BenchmarkExport(b *testing.B) {
 		}
 	}
 	tr := e.app.tr["en"]
-	var size int
+	var size, index int
 	var peak uint64
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -48,11 +49,15 @@ func BenchmarkExport(b *testing.B) {
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		size = zip.Len()
+		if i == 0 {
+			index = indexSize(b, zip.Bytes())
+		}
 		if d := after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc); d > peak {
 			peak = d
 		}
 	}
 	b.ReportMetric(float64(size)/(1<<20), "MB-zip")
+	b.ReportMetric(float64(index)/(1<<10), "kB-index.html")
 	b.ReportMetric(float64(peak)/(1<<20), "MB-heap-growth")
 }
 
@@ -83,4 +88,19 @@ func BenchmarkAdminRequestList(b *testing.B) {
 			}
 		})
 	}
+}
+
+// indexSize is the size of index.html in the export ZIP data.
+func indexSize(b *testing.B, data []byte) int {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if f.Name == "index.html" {
+			return int(f.UncompressedSize64)
+		}
+	}
+	b.Fatal("no index.html in the export")
+	return 0
 }
