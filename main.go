@@ -6,6 +6,8 @@
 //	accord backup FILE              copy the database (server stopped)
 //	accord demo                     add demo data (server stopped)
 //	accord healthcheck [--addr]     ask the running server if it is up
+//	accord verify [--data DIR | FILE] [--receipt FILE] [--head HASH]
+//	                                check the hash chain of consent and audit events
 //
 // Every flag has an environment twin ACCORD_<FLAG>; the flag wins.
 package main
@@ -58,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = demo(args, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(args, stderr)
+	case "verify":
+		err = verify(args, stdout, stderr)
 	case "help":
 		usage(stderr)
 		return 0
@@ -90,6 +94,12 @@ Usage:
   accord backup FILE [--data DIR]   consistent copy of the database (server stopped; live: GET /admin/backup)
   accord demo [--data DIR]          add demo learners, courses and requests (server stopped)
   accord healthcheck [--addr ADDR]  exit 0 when the local server answers /healthz
+  accord verify [--data DIR | FILE] [--receipt FILE] [--head HASH]
+                                    check the hash chain of consent and audit events offline
+                                    (a stopped server's data dir, or a backup file): exit 0 with
+                                    the count per kind and the head hash, exit 1 naming the first
+                                    entry that does not hold; --receipt also checks a person's
+                                    receipt, --head a head hash kept elsewhere
 
 Run "accord serve --help" for the server's flags. Every flag has an
 environment twin: --base-url is ACCORD_BASE_URL; the flag wins.

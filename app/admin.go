@@ -25,6 +25,11 @@ func (a *App) getAdmin(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, "admin/index", "", p)
 }
 
+// backupName is a backup's file name: its time and the chain head it holds.
+func backupName(stamp string, head store.ChainEntry) string {
+	return fmt.Sprintf("accord-%s-chain-%s.db", stamp, head.HashHex())
+}
+
 // dashCard is one tile of the staff dashboard.
 type dashCard struct {
 	Title string // translated
@@ -52,13 +57,22 @@ func (a *App) getBackup(c *fiber.Ctx) error {
 		}
 		return fiber.ErrForbidden
 	}
+	stamp := a.db.Now().UTC().Format("20060102-150405")
+	var head store.ChainEntry
 	d := download{
-		Name:  fmt.Sprintf("accord-%s.db", a.db.Now().UTC().Format("20060102-150405")),
 		Type:  "application/octet-stream",
 		Audit: store.AuditEvent{Action: store.ActBackupDownloaded, ActorID: u.ID},
+		// The chain's head in the copy travels with it (name and header),
+		// so a later edit of the history shows against any copy kept.
+		Finish: func(d *download) {
+			d.Name = backupName(stamp, head)
+			d.Headers = map[string]string{"X-Accord-Chain-Head": head.HashHex()}
+			d.Audit.Detail = fmt.Sprintf("chain head %d %s", head.Seq, head.HashHex())
+		},
 	}
 	return a.sendDownload(c, d, func(w io.Writer) error {
-		_, err := a.db.Backup(w)
+		var err error
+		_, head, err = a.db.BackupHead(w)
 		return err
 	})
 }

@@ -112,8 +112,12 @@ func (a *App) getAudit(c *fiber.Ctx) error {
 	if qs := string(c.Request().URI().QueryString()); qs != "" {
 		csv += "?" + qs
 	}
+	head, err := a.db.ChainHead()
+	if err != nil {
+		return err
+	}
 	p.Data = map[string]any{"Rows": rows, "Total": total, "Filter": f, "Actions": actions, "CSV": csv,
-		"Pages": pagination(c, f.Page, total, auditPerPage)}
+		"Pages": pagination(c, f.Page, total, auditPerPage), "Chain": head}
 	return a.render(c, fiber.StatusOK, "audit/index", "audit/_table", p)
 }
 

@@ -58,6 +58,11 @@ type download struct {
 	Name  string           // the file name offered to the browser
 	Type  string           // Content-Type
 	Audit store.AuditEvent // written once the file is built, before it is sent
+	// Finish, when set, completes the download from what fill found (the
+	// backup's chain head goes in its name and a header); it runs after
+	// fill, before the audit.
+	Finish  func(d *download)
+	Headers map[string]string
 }
 
 // sendDownload runs fill, which must write the whole file to w from a single
@@ -70,9 +75,15 @@ func (a *App) sendDownload(c *fiber.Ctx, d download, fill func(w io.Writer) erro
 		s.Close()
 		return err
 	}
+	if d.Finish != nil {
+		d.Finish(&d)
+	}
 	if err := a.db.Audit(d.Audit); err != nil {
 		s.Close()
 		return err
+	}
+	for k, v := range d.Headers {
+		c.Set(k, v)
 	}
 	c.Set(fiber.HeaderContentType, d.Type)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename=%q`, d.Name))

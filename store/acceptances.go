@@ -245,6 +245,9 @@ func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, vc versionCache, out 
 		if err := putJSON(b, itob(id), &e); err != nil {
 			return err
 		}
+		if _, err := appendChain(tx, ChainPolicyAnswer, id, CanonicalAcceptance(&e), e.UserID, e.ActorID); err != nil {
+			return err
+		}
 		val := encodeRef(&e)
 		if err := tx.Bucket(bAcceptancesByUser).Put(pairKey(an.UserID, itob(id)), val); err != nil {
 			return err

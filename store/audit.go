@@ -65,7 +65,11 @@ func (db *DB) auditTx(tx *bolt.Tx, e *AuditEvent) error {
 			}
 		}
 	}
-	return putJSON(b, itob(id), e)
+	if err := putJSON(b, itob(id), e); err != nil {
+		return err
+	}
+	_, err = appendChain(tx, ChainAudit, id, CanonicalAudit(e), e.ActorID, e.SubjectID)
+	return err
 }
 
 // AuditQuery filters ListAudit.

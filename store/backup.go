@@ -21,6 +21,22 @@ func (db *DB) Backup(w io.Writer) (n int64, err error) {
 	return n, nil
 }
 
+// BackupHead is Backup that also gives the chain's head in the copy (the
+// same read transaction), to send with it.
+func (db *DB) BackupHead(w io.Writer) (n int64, head ChainEntry, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		if head, err = chainHeadTx(tx); err != nil {
+			return err
+		}
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, head, fmt.Errorf("store: backup: %w", err)
+	}
+	return n, head, nil
+}
+
 // BackupFile writes a consistent copy of the database to path (0600).
 func (db *DB) BackupFile(path string) (int64, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)

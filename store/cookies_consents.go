@@ -121,7 +121,11 @@ func appendConsent(tx *bolt.Tx, r *CookieConsent) error {
 			return err
 		}
 	}
-	return putJSON(b, itob(seq), r)
+	if err := putJSON(b, itob(seq), r); err != nil {
+		return err
+	}
+	_, err = appendChain(tx, ChainCookieConsent, seq, CanonicalCookieConsent(r), r.UserID)
+	return err
 }
 
 // LatestCookieConsents calls fn with every subject's latest record (an
@@ -290,6 +294,7 @@ func (db *DB) PurgeVisitorConsents(before time.Time) (n int, err error) {
 		if err != nil {
 			return err
 		}
+		var seqs []uint64
 		for i, k := range gone {
 			if err := tx.Bucket(bConsentsBySubject).Delete(indexKey(ConsentSubject(0, ids[i]), btoi(k))); err != nil {
 				return err
@@ -297,9 +302,12 @@ func (db *DB) PurgeVisitorConsents(before time.Time) (n int, err error) {
 			if err := b.Delete(k); err != nil {
 				return err
 			}
+			if e, err := chainEntryOf(tx, ChainCookieConsent, btoi(k)); err == nil {
+				seqs = append(seqs, e.Seq)
+			}
 		}
 		n = len(gone)
-		return nil
+		return db.tombstoneTx(tx, seqs, "visitors' cookie choices past their retention")
 	})
 	return n, err
 }

@@ -51,6 +51,9 @@
 //	policy_texts               hex SHA-256 → every policy text ever shown (raw Markdown)
 //	acceptances                BE(id) → Acceptance (append-only agreement events)
 //	acceptances_by_user        BE(userID) BE(eventID) → the event in short (binary, see acceptances.go)
+//	chain                      BE(n) → the hash chain's entry n (binary, see chain.go): kind, record key, hashes, tombstone
+//	chain_refs                 kind BE(record key) → BE(n) (the chain entry of a record)
+//	chain_by_user              BE(userID) BE(n) → empty (chain entries of an account's records, until its erasure)
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.

@@ -127,6 +127,10 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 		if err := db.auditTx(tx, &AuditEvent{Action: ActUserErased, Detail: fmt.Sprintf("request %d", r.ID)}); err != nil {
 			return err
 		}
+		// The hash chain: tombstones for the records erased above.
+		if err := db.chainEraseUser(tx, u.ID); err != nil {
+			return err
+		}
 		return db.addNoticesTx(tx, e.Notices)
 	})
 	if err == nil {

@@ -36,6 +36,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateCSRFKey,
 	migrateRoleIndex,
 	migrateGuardianIndex,
+	migrateChain,
 }
 
 // upToDate tells whether every bucket exists and no migration is pending,
