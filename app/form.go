@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
@@ -74,6 +75,7 @@ func (a *App) bind(c *fiber.Ctx, dst any) *Form {
 		return f
 	}
 	trimStrings(dst)
+	checkTexts(tr, f, dst)
 	var verrs validator.ValidationErrors
 	if err := a.validate.Struct(dst); errors.As(err, &verrs) {
 		for _, fe := range verrs {
@@ -114,4 +116,84 @@ func clean(s string) bool {
 	return !strings.ContainsFunc(s, func(r rune) bool {
 		return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
 	})
+}
+
+// multiLineFields are the form fields typed in a <textarea> (a test holds
+// this list equal to the textareas of views/). Every other field is a
+// single line.
+var multiLineFields = map[string]bool{
+	"message": true, "comments": true, "note": true, "content": true,
+	"content_en": true, "content_fr": true, "summary_en": true, "summary_fr": true,
+	"banner_text_en": true, "banner_text_fr": true, "prefs_intro_en": true, "prefs_intro_fr": true,
+}
+
+// cleanText is the one rule for what typed text may hold (issue 10.6). A
+// single-line field (multiLine false) is refused, ok false, when it holds
+// invalid UTF-8, a C0 control (tab, CR, LF and NUL included), DEL, a C1
+// control, a line or paragraph separator, or a bidi embedding, override or
+// isolate: such a character forges lines in mails, logs and CSV files, or
+// shows a name reversed. A multi-line field is never refused: it keeps tab
+// and line breaks (CRLF and CR become LF) and loses the rest.
+func cleanText(s string, multiLine bool) (string, bool) {
+	if !multiLine {
+		return s, utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return forbiddenRune(r, false) })
+	}
+	s = strings.ReplaceAll(strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\r\n", "\n"), "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		if forbiddenRune(r, true) {
+			return -1
+		}
+		return r
+	}, s), true
+}
+
+// forbiddenRune reports whether r has no place in a typed text; tab and LF
+// are allowed in multi-line texts.
+func forbiddenRune(r rune, multiLine bool) bool {
+	switch {
+	case multiLine && (r == '\t' || r == '\n'):
+		return false
+	case r < 0x20, r >= 0x7f && r <= 0x9f: // C0, DEL, C1
+		return true
+	case r == 0x2028, r == 0x2029: // line and paragraph separators
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069: // bidi embeddings, overrides, isolates
+		return true
+	case r == utf8.RuneError:
+		return true
+	}
+	return false
+}
+
+// checkTexts applies cleanText to every string field of the struct *dst
+// (and every element of a []string field): a refused single-line field gets
+// a translated message, a multi-line one is cleaned in place.
+func checkTexts(tr *Translator, f *Form, dst any) {
+	v := reflect.ValueOf(dst)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	v = v.Elem()
+	for i := 0; i < v.NumField(); i++ {
+		fv, name := v.Field(i), strings.Split(v.Type().Field(i).Tag.Get("form"), ",")[0]
+		if name == "" || !fv.CanSet() {
+			continue
+		}
+		check := func(s reflect.Value) {
+			out, ok := cleanText(s.String(), multiLineFields[name])
+			if !ok {
+				f.fail(name, tr.T("validation.control"))
+				return
+			}
+			s.SetString(out)
+		}
+		switch {
+		case fv.Kind() == reflect.String:
+			check(fv)
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
+			for j := 0; j < fv.Len(); j++ {
+				check(fv.Index(j))
+			}
+		}
+	}
 }

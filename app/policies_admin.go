@@ -39,8 +39,9 @@ func (in *versionForm) apply(v *store.PolicyVersion, full bool) {
 	}
 }
 
-// lf turns the CRLF line ends a browser sends from a textarea into LF.
-func lf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+// lf is the text as typed with LF line ends, cleaned as every multi-line
+// field is (cleanText).
+func lf(s string) string { t, _ := cleanText(s, true); return t }
 
 func versionValues(v *store.PolicyVersion) *Form {
 	f := &Form{Values: map[string][]string{
