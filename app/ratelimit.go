@@ -16,10 +16,35 @@ func newLimiter(now func() time.Time) *limiter {
 	return &limiter{m: map[string][]time.Time{}, now: now}
 }
 
-// limit is one threshold checked by take.
+// limit is one threshold checked by take: max events within the window,
+// then none until the oldest leaves it.
 type limit struct {
 	key string
 	max int
+}
+
+// rule is a limit as take applies it. With slow set, it slows down instead
+// of locking: past max events, each attempt must wait slow after the newest
+// one, twice as long at each further event, never more than the window.
+type rule struct {
+	limit
+	slow time.Duration
+}
+
+// wait is how long r asks to wait at now, given its events ts in the
+// window.
+func (r rule) wait(ts []time.Time, now time.Time, window time.Duration) time.Duration {
+	if r.max <= 0 || len(ts) < r.max {
+		return 0
+	}
+	if r.slow <= 0 {
+		return ts[len(ts)-r.max].Add(window).Sub(now)
+	}
+	d := r.slow
+	for i := r.max; i < len(ts) && d < window; i++ {
+		d *= 2
+	}
+	return ts[len(ts)-1].Add(min(d, window)).Sub(now)
 }
 
 // take checks every limit and, only when none is reached, records one
@@ -27,21 +52,36 @@ type limit struct {
 // check made before any of them is recorded. It returns the longest wait
 // when refused.
 func (l *limiter) take(window time.Duration, limits ...limit) (bool, time.Duration) {
+	rules := make([]rule, len(limits))
+	for i, lim := range limits {
+		rules[i] = rule{limit: lim}
+	}
+	return l.apply(window, rules)
+}
+
+// takeSlow is take where the first limit slows down instead of locking
+// (rule.slow).
+func (l *limiter) takeSlow(window time.Duration, slowed limit, slow time.Duration, others ...limit) (bool, time.Duration) {
+	rules := []rule{{limit: slowed, slow: slow}}
+	for _, lim := range others {
+		rules = append(rules, rule{limit: lim})
+	}
+	return l.apply(window, rules)
+}
+
+func (l *limiter) apply(window time.Duration, rules []rule) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	var wait time.Duration
-	for _, lim := range limits {
-		ts := l.prune(lim.key, now, window)
-		if lim.max > 0 && len(ts) >= lim.max {
-			wait = max(wait, ts[len(ts)-lim.max].Add(window).Sub(now))
-		}
+	for _, r := range rules {
+		wait = max(wait, r.wait(l.prune(r.key, now, window), now, window))
 	}
 	if wait > 0 {
 		return false, wait
 	}
-	for _, lim := range limits {
-		l.m[lim.key] = append(l.m[lim.key], now)
+	for _, r := range rules {
+		l.m[r.key] = append(l.m[r.key], now)
 	}
 	return true, 0
 }
