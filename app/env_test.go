@@ -71,7 +71,11 @@ func newEnvIn(t testing.TB, dir string, set func(*Config)) *testEnv {
 	}
 	e.app = a
 	t.Cleanup(func() {
-		close(a.stop)
+		select {
+		case <-a.stop: // a test shut it down already
+		default:
+			close(a.stop)
+		}
 		a.jobs.Wait()
 		a.flushMemory()
 		if err := db.Check(); err != nil {

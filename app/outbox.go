@@ -15,10 +15,6 @@ type desk struct {
 	sender  *mail.Sender // nil: mail is not configured
 	sending sync.Mutex   // one delivery round at a time
 	unread  *unreadCounts
-	// resets are the addresses that asked for a reset link, handled by the
-	// mail job so that the answer takes the same time whether or not an
-	// account exists (no account enumeration by timing).
-	resets chan string
 }
 
 func (a *App) desk() *desk { return a.mailDesk }
@@ -29,12 +25,14 @@ const (
 	mailFirstRetry  = 30 * time.Second
 	mailMaxBackoff  = time.Hour
 	mailMaxAttempts = 30
-	mailBatch       = 20
+	// mailBatch is how many mails one connection carries before the
+	// outbox is read again.
+	mailBatch = 100
 )
 
 // initMail configures SMTP from --smtp and loads the unread counts.
 func (a *App) initMail() error {
-	d := &desk{unread: &unreadCounts{m: map[uint64]int{}}, resets: make(chan string, 256)}
+	d := &desk{unread: &unreadCounts{m: map[uint64]int{}}}
 	if a.cfg.SMTP != "" {
 		s, err := mail.New(a.cfg.SMTP, a.cfg.MailFrom)
 		if err != nil {
@@ -88,9 +86,11 @@ func (a *App) renderMail(userID uint64, to, lang, subjectKey, bodyKey, link stri
 // absURL is the absolute URL of a local path, for links sent by mail.
 func (a *App) absURL(path string) string { return a.cfg.BaseURL + path }
 
-// deliverMail sends the due mails of the outbox. A failure leaves the mail
-// in the outbox, to be tried again later: nothing is lost while the SMTP
-// server is down, and no page waits for it.
+// deliverMail sends the due mails of the outbox, in rounds of mailBatch
+// over one connection each, until none is due. A failure leaves the mail in
+// the outbox, to be tried again later: nothing is lost while the SMTP server
+// is down, and no page waits for it. Shutdown cancels it at once: the mail
+// being sent stays queued, not counted as a failed attempt.
 func (a *App) deliverMail() {
 	d := a.desk()
 	if d.sender == nil {
@@ -98,28 +98,90 @@ func (a *App) deliverMail() {
 	}
 	d.sending.Lock()
 	defer d.sending.Unlock()
-	a.handleResetRequests()
-	due, err := a.db.DueMails(a.db.Now(), mailBatch)
-	if err != nil {
-		a.log.Error("outbox", "err", err)
-		return
+	ctx, cancel := a.untilStop()
+	defer cancel()
+	a.handleResetRequests(ctx)
+	for ctx.Err() == nil {
+		due, err := a.db.DueMails(a.db.Now(), mailBatch)
+		if err != nil {
+			a.log.Error("outbox", "err", err)
+			return
+		}
+		if len(due) == 0 || !a.deliverRound(ctx, due) || len(due) < mailBatch {
+			return
+		}
 	}
-	for _, m := range due {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := d.sender.Send(ctx, m.To, m.Subject, m.Body)
-		cancel()
+}
+
+// deliverRound sends due over one connection (dialled again after a
+// failed message) and reports whether each mail was delivered or recorded
+// as failed, so that the next round is worth trying.
+func (a *App) deliverRound(ctx context.Context, due []store.OutMail) bool {
+	d := a.desk()
+	var conn *mail.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	for i := range due {
+		m := &due[i]
+		if ctx.Err() != nil {
+			return false
+		}
+		if conn == nil {
+			var err error
+			if conn, err = d.sender.Dial(ctx); err != nil {
+				if ctx.Err() == nil {
+					a.log.Warn("outbox: cannot reach the mail server", "server", d.sender.Server(), "mails", len(due)-i, "err", err)
+					for j := i; j < len(due); j++ {
+						a.mailFailed(&due[j], err, false)
+					}
+				}
+				return false
+			}
+		}
+		err := conn.Send(m.To, m.Subject, m.Body)
 		if err == nil {
 			if err := a.db.MailDelivered(m.ID); err != nil {
 				a.log.Error("outbox: mark delivered", "id", m.ID, "err", err)
+				return false
 			}
 			continue
 		}
-		attempts := m.Attempts + 1
-		dead := attempts >= mailMaxAttempts
-		a.log.Warn("outbox: delivery failed", "id", m.ID, "attempt", attempts, "dead", dead, "server", d.sender.Server(), "err", err)
-		if err := a.db.MailFailed(m.ID, err.Error(), a.db.Now().Add(mailBackoff(attempts)), dead); err != nil {
-			a.log.Error("outbox: record failure", "id", m.ID, "err", err)
+		if ctx.Err() != nil {
+			return false // cut by shutdown: not the mail's fault, it stays due
 		}
+		a.mailFailed(m, err, true)
+		conn.Close()
+		conn = nil
+	}
+	return true
+}
+
+// untilStop is a context cancelled when the app shuts down.
+func (a *App) untilStop() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-a.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// mailFailed records a failed attempt of m: tried again after a back-off,
+// or given up after mailMaxAttempts.
+func (a *App) mailFailed(m *store.OutMail, err error, logIt bool) {
+	attempts := m.Attempts + 1
+	dead := attempts >= mailMaxAttempts
+	if logIt || dead {
+		a.log.Warn("outbox: delivery failed", "id", m.ID, "attempt", attempts, "dead", dead, "server", a.desk().sender.Server(), "err", err)
+	}
+	if err := a.db.MailFailed(m.ID, err.Error(), a.db.Now().Add(mailBackoff(attempts)), dead); err != nil {
+		a.log.Error("outbox: record failure", "id", m.ID, "err", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"strings"
@@ -59,49 +60,58 @@ func (a *App) postForgot(c *fiber.Ctx) error {
 	if ok, wait := a.limits.take(time.Hour, limit{"forgot:ip:" + a.clientIP(c), forgotPerIPPerHour}); !ok {
 		return a.tooMany(c, f, wait, a.showForgot)
 	}
-	select {
-	case a.desk().resets <- strings.Clone(in.Email):
-	default:
-		a.log.Warn("password reset: too many requests waiting, one dropped")
+	// The ask is stored before the answer (a crash loses nothing) and
+	// answered by the mail job, so that the answer takes the same time
+	// whether or not an account exists (no account enumeration by timing).
+	if err := a.db.AskPasswordReset(strings.Clone(in.Email)); err != nil {
+		return err
 	}
 	a.flash(c, "info", "password.forgot.sent")
 	return a.redirect(c, "/login")
 }
 
-// handleResetRequests queues a reset link for each address that asked
-// since the last round (from the mail job).
-func (a *App) handleResetRequests() {
-	for {
-		select {
-		case email := <-a.desk().resets:
-			if err := a.sendResetLink(email); err != nil {
-				a.log.Error("password reset: queue the link", "err", err)
-			}
-		default:
+// resetAsksPerRound is how many asks one mail round answers.
+const resetAsksPerRound = 500
+
+// handleResetRequests answers the stored asks for a reset link (from the
+// mail job, before delivery): a link queued in the same transaction as its
+// token for an active account that has not asked too often, nothing
+// otherwise.
+func (a *App) handleResetRequests(ctx context.Context) {
+	asks, err := a.db.ResetAsks(resetAsksPerRound)
+	if err != nil {
+		a.log.Error("password reset: read the asks", "err", err)
+		return
+	}
+	for _, ask := range asks {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := a.answerResetAsk(ask); err != nil {
+			a.log.Error("password reset: queue the link", "err", err)
 			return
 		}
 	}
 }
 
-// sendResetLink queues a reset link to the account of email, if it exists,
-// is active and has not asked too often.
-func (a *App) sendResetLink(email string) error {
-	u, err := a.db.UserByEmail(email)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Suspended) {
-		return nil
-	} else if err != nil {
+// answerResetAsk queues a reset link to the account of ask's address, if
+// it exists, is active and has not asked too often, and forgets the ask.
+func (a *App) answerResetAsk(ask store.ResetAsk) error {
+	u, err := a.db.UserByEmail(ask.Email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if ok, _ := a.limits.take(time.Hour, limit{"forgot:acct:" + store.NormEmail(email), forgotPerAccountPerHour}); !ok {
-		return nil
+	if err != nil || u.Suspended {
+		return a.db.DropResetAsk(ask.ID)
 	}
-	token, err := a.db.IssuePasswordReset(u.ID)
-	if err != nil {
-		return err
+	if ok, _ := a.limits.take(time.Hour, limit{"forgot:acct:" + store.NormEmail(ask.Email), forgotPerAccountPerHour}); !ok {
+		return a.db.DropResetAsk(ask.ID)
 	}
+	token, _ := store.NewToken()
 	link := "/password/reset?token=" + url.QueryEscape(token)
-	return a.db.EnqueueMail(a.renderMail(u.ID, u.Email, u.Lang, "password.mail.subject", "password.mail.body", link,
-		[]any{"Name", u.Name(), "Site", a.Settings().SiteName}))
+	m := a.renderMail(u.ID, u.Email, u.Lang, "password.mail.subject", "password.mail.body", link,
+		[]any{"Name", u.Name(), "Site", a.Settings().SiteName})
+	return a.db.AnswerResetAsk(ask.ID, u.ID, token, m)
 }
 
 // getReset shows the new-password form of a valid link (410 otherwise).

@@ -1,83 +1,34 @@
 package app
 
 import (
-	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"accord/internal/smtptest"
 	"accord/store"
-
-	"github.com/emersion/go-smtp"
 )
 
 // smtpServer is a real SMTP server on 127.0.0.1 that keeps what it receives.
 type smtpServer struct {
-	addr string
-	srv  *smtp.Server
-	mu   sync.Mutex
-	got  []receivedMail
-}
-
-type receivedMail struct {
-	From string
-	To   []string
-	Data string
+	*smtptest.Server
+	addr string // host:port
 }
 
 // newSMTPServer serves on addr ("127.0.0.1:0" for any free port) until the
 // test ends.
 func newSMTPServer(t testing.TB, addr string) *smtpServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpServer{addr: ln.Addr().String()}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &smtpSession{s: s}, nil }))
-	s.srv.Domain = "localhost"
-	s.srv.ReadTimeout = 10 * time.Second
-	s.srv.WriteTimeout = 10 * time.Second
-	go s.srv.Serve(ln)
-	t.Cleanup(func() { s.srv.Close() })
-	return s
+	return newSMTPServerHanging(t, addr, smtptest.Never)
 }
 
-// mails returns what the server received so far.
-func (s *smtpServer) mails() []receivedMail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]receivedMail(nil), s.got...)
+// newSMTPServerHanging is newSMTPServer that stops answering at hangAt.
+func newSMTPServerHanging(t testing.TB, addr, hangAt string) *smtpServer {
+	s := smtptest.Start(t, addr, hangAt)
+	return &smtpServer{s, s.Addr}
 }
 
-type smtpSession struct {
-	s    *smtpServer
-	from string
-	to   []string
-}
-
-func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
-func (ss *smtpSession) Logout() error { return nil }
-func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	ss.from = from
-	return nil
-}
-func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.to = append(ss.to, to)
-	return nil
-}
-func (ss *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	ss.s.mu.Lock()
-	ss.s.got = append(ss.s.got, receivedMail{From: ss.from, To: ss.to, Data: string(b)})
-	ss.s.mu.Unlock()
-	return nil
-}
+func (s *smtpServer) mails() []smtptest.Mail { return s.Mails() }
 
 // freeAddr is a local address nothing listens on (yet).
 func freeAddr(t testing.TB) string {
