@@ -67,6 +67,9 @@ type App struct {
 
 	backupRefusals refusals // refused /admin/backup attempts, audited by interval
 
+	api   *apiDesk    // API tokens in memory, their last uses not yet written
+	hooks *hookSender // webhook deliveries: the HTTP client and its shutdown
+
 	stop chan struct{}
 	jobs sync.WaitGroup
 }

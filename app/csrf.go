@@ -86,8 +86,8 @@ func (a *App) sameOrigin(c *fiber.Ctx) bool {
 }
 
 // checkCSRF refuses every state change without a valid token with 403
-// (there is no exemption: a bearer-token API, when it comes, is mounted
-// before this middleware). When the form came from one of our own pages (an
+// (there is no exemption: the bearer-token API under /api/v1 is mounted
+// before this middleware, routes.go). When the form came from one of our own pages (an
 // expired session, say), the page shows what was typed, to be sent again; a forged cross-site form is never echoed, or one click on our page
 // would complete the forgery.
 func (a *App) checkCSRF(c *fiber.Ctx) error {

@@ -44,4 +44,5 @@ func (a *App) flushMemory() {
 	a.flushSessions(false)
 	a.flushVisits()
 	a.flushBackupRefusals()
+	a.flushTokenUses()
 }

@@ -28,6 +28,19 @@ func (a *App) routes() {
 	// Health: the database answers → 200 ok.
 	r.Get("/healthz", a.getHealth)
 
+	// ===== JSON API of the training platform (issue 11) =====
+	// Bearer token, JSON in and out (api.go). Mounted here, before the
+	// session middleware: no session, cookie, CSRF check or consent gate
+	// runs for /api/v1 (CONTRACT.md); anything else under it is a JSON 404.
+	api := r.Group("/api/v1", a.apiErrors)
+	api.Get("/openapi.json", a.getOpenAPI)
+	api.Get("/policies", a.apiAuth(store.ScopeRead), a.apiPolicies)
+	api.Post("/consent-status", a.apiAuth(store.ScopeRead), a.apiConsentStatus)
+	api.Post("/users", a.apiAuth(store.ScopeWrite), a.apiUsers)
+	api.Post("/enrolments", a.apiAuth(store.ScopeWrite), a.apiEnrolments)
+	api.Post("/progress", a.apiAuth(store.ScopeWrite), a.apiProgress)
+	api.Use(a.apiNotFound)
+
 	// Every route below: session, language, CSRF, then the consent gate
 	// (once, here; it lets through what gateExempt lists).
 	r.Use(a.loadSession, a.negotiateLang, a.checkCSRF, a.consentGate)
@@ -196,6 +209,16 @@ func (a *App) routes() {
 	// My courses (signed in): enrolments and progress → courses/mine.
 	r.Get("/profile/courses", signedIn, a.getMyCourses)
 
+	// API tokens (administrators): create (the secret shown once), revoke → admin/tokens.
+	r.Get("/admin/tokens", signedIn, admin, a.getTokens)
+	r.Post("/admin/tokens", signedIn, admin, a.postToken)
+	r.Post("/admin/tokens/:id<int>/revoke", signedIn, admin, a.postTokenRevoke)
+
+	// Webhooks (administrators): register, delete, deliveries with their last status → admin/webhooks.
+	r.Get("/admin/webhooks", signedIn, admin, a.getWebhooks)
+	r.Post("/admin/webhooks", signedIn, admin, a.postWebhook)
+	r.Post("/admin/webhooks/:id<int>/delete", signedIn, admin, a.postWebhookDelete)
+
 	// Audit log (staff): filters, pages of 50 → audit/index (audit/_table);
 	// CSV download of the same filters (audited).
 	r.Get("/admin/audit", signedIn, staff, a.getAudit)
@@ -210,8 +233,10 @@ func (a *App) routes() {
 // leaving, contacting the DPO or asking for one's data never require
 // agreeing; staff must be able to fix a policy they just published; the
 // sign-in, sign-up and setup pages act for a new identity, not the current
-// one. "/policies" also covers "/policies.…".
-var gateExemptPrefixes = [...]string{"/login", "/signup", "/setup", "/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/admin", "/processing", "/contact", "/api", "/static", "/healthz"}
+// one. "/policies" also covers "/policies.…". "/api/v1" is listed for
+// completeness: the API is mounted before the session middleware, so
+// neither this gate nor the CSRF check ever sees it.
+var gateExemptPrefixes = [...]string{"/login", "/signup", "/setup", "/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/admin", "/processing", "/contact", "/api/v1", "/static", "/healthz"}
 
 // gateExempt reports whether path is in one of the gateExemptPrefixes groups.
 func gateExempt(path string) bool {

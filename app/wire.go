@@ -27,6 +27,8 @@ func (a *App) wire() error {
 		a.initPolicies, // default policies, snapshot and answer index
 		a.initCookies,  // cookie register and latest choices
 		a.initRequests, // resume interrupted request jobs
+		a.initAPI,      // live API tokens
+		a.initHooks,    // the webhook sender
 	} {
 		if err := init(); err != nil {
 			return err
@@ -72,6 +74,9 @@ func (a *App) featureJobs() []job {
 		{every: 5 * time.Second, run: a.runJobs},
 		{every: time.Minute, run: a.expireExports},
 		{every: time.Minute, run: a.dailyRetention()},
+		{every: 30 * time.Second, run: a.flushTokenUses},
+		{every: webhookTick, run: a.deliverWebhooks},
+		{every: time.Hour, run: a.pruneWebhookDeliveries},
 	}
 	if a.mailOn() {
 		jobs = append(jobs, job{every: 5 * time.Second, run: a.deliverMail})

@@ -257,6 +257,9 @@ func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, vc versionCache, out 
 		if err := db.auditTx(tx, &AuditEvent{Action: act, ActorID: e.ActorID, SubjectID: e.UserID, Detail: detail}); err != nil {
 			return err
 		}
+		if err := db.enqueueWebhooksTx(tx, answerEvent(tx, &e)); err != nil {
+			return err
+		}
 		*out = append(*out, e)
 	}
 	return nil

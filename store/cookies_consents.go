@@ -99,6 +99,9 @@ func (db *DB) RecordCookieConsents(rs []*CookieConsent) error {
 			if err := appendConsent(tx, r); err != nil {
 				return err
 			}
+			if err := db.enqueueWebhooksTx(tx, cookieEvent(tx, r)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -271,26 +271,32 @@ func (db *DB) Enrol(userID, courseID, actorID uint64) error {
 		if _, err := userTx(tx, userID); err != nil {
 			return err
 		}
-		en := tx.Bucket(bEnrolments)
-		k := enrolKey(userID, courseID)
-		var e Enrolment
-		if err := getJSON(en, k, &e); err == nil && e.Active() {
-			return ErrAlreadyEnrolled
-		} else if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		e = Enrolment{UserID: userID, CourseID: courseID, EnrolledAt: db.now()}
-		if err := putJSON(en, k, &e); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bEnrolmentsByCourse).Put(enrolKey(courseID, userID), nil); err != nil {
-			return err
-		}
-		if err := db.clearFlag(tx, userID, "enrolled in "+c.Code); err != nil {
-			return err
-		}
-		return db.auditTx(tx, &AuditEvent{Action: ActEnrolled, ActorID: actorID, SubjectID: userID, Detail: c.Code})
+		return db.enrolTx(tx, userID, &c, actorID, c.Code)
 	})
+}
+
+// enrolTx enrols the user in c (ErrAlreadyEnrolled when active), clears
+// the retention flag and audits it with detail.
+func (db *DB) enrolTx(tx *bolt.Tx, userID uint64, c *Course, actorID uint64, detail string) error {
+	en := tx.Bucket(bEnrolments)
+	k := enrolKey(userID, c.ID)
+	var e Enrolment
+	if err := getJSON(en, k, &e); err == nil && e.Active() {
+		return ErrAlreadyEnrolled
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	e = Enrolment{UserID: userID, CourseID: c.ID, EnrolledAt: db.now()}
+	if err := putJSON(en, k, &e); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bEnrolmentsByCourse).Put(enrolKey(c.ID, userID), nil); err != nil {
+		return err
+	}
+	if err := db.clearFlag(tx, userID, "enrolled in "+c.Code); err != nil {
+		return err
+	}
+	return db.auditTx(tx, &AuditEvent{Action: ActEnrolled, ActorID: actorID, SubjectID: userID, Detail: detail})
 }
 
 // Unenrol ends the user's enrolment in the course. The enrolment and its
@@ -301,24 +307,30 @@ func (db *DB) Unenrol(userID, courseID, actorID uint64) error {
 		if err := getJSON(tx.Bucket(bCourses), itob(courseID), &c); err != nil {
 			return err
 		}
-		en := tx.Bucket(bEnrolments)
-		k := enrolKey(userID, courseID)
-		var e Enrolment
-		if err := getJSON(en, k, &e); err != nil {
-			return err
-		}
-		if !e.Active() {
-			return ErrNotFound
-		}
-		e.EndedAt = db.now()
-		if err := putJSON(en, k, &e); err != nil {
-			return err
-		}
-		if err := noteEnrolmentEnd(tx, userID, e.EndedAt); err != nil {
-			return err
-		}
-		return db.auditTx(tx, &AuditEvent{Action: ActUnenrolled, ActorID: actorID, SubjectID: userID, Detail: c.Code})
+		return db.unenrolTx(tx, userID, &c, actorID, c.Code)
 	})
+}
+
+// unenrolTx ends the user's active enrolment in c (ErrNotFound when there
+// is none) and audits it with detail.
+func (db *DB) unenrolTx(tx *bolt.Tx, userID uint64, c *Course, actorID uint64, detail string) error {
+	en := tx.Bucket(bEnrolments)
+	k := enrolKey(userID, c.ID)
+	var e Enrolment
+	if err := getJSON(en, k, &e); err != nil {
+		return err
+	}
+	if !e.Active() {
+		return ErrNotFound
+	}
+	e.EndedAt = db.now()
+	if err := putJSON(en, k, &e); err != nil {
+		return err
+	}
+	if err := noteEnrolmentEnd(tx, userID, e.EndedAt); err != nil {
+		return err
+	}
+	return db.auditTx(tx, &AuditEvent{Action: ActUnenrolled, ActorID: actorID, SubjectID: userID, Detail: detail})
 }
 
 // EnrolledUser is an enrolment with the account it belongs to.

@@ -55,6 +55,10 @@
 //	chain                      BE(n) → the hash chain's entry n (binary, see chain.go): kind, record key, hashes, tombstone
 //	chain_refs                 kind BE(record key) → BE(n) (the chain entry of a record)
 //	chain_by_user              BE(userID) BE(n) → empty (chain entries of an account's records, until its erasure)
+//	api_tokens                 BE(id) → APIToken (SHA-256 of the secret, scope, last use, revocation)
+//	webhooks                   BE(id) → Webhook (URL, events, signing secret)
+//	webhook_deliveries         BE(id) → WebhookDelivery (the signed body until delivered or given up)
+//	webhook_deliveries_pending BE(deliveryID) → empty (deliveries still to attempt)
 //
 // Each exported method of DB runs at most one transaction. Helpers that take a
 // *bolt.Tx let a record and its indexes change atomically.

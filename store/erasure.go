@@ -123,6 +123,9 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 		if err := db.compactStepTx(tx, r.ID, e.Later); err != nil {
 			return err
 		}
+		if err := db.enqueueWebhooksTx(tx, erasedEvent(u, r.ID), requestCompletedEvent(tx, r)); err != nil {
+			return err
+		}
 		out = &Erased{Request: r, Email: u.Email, Lang: u.Lang}
 		if err := db.auditTx(tx, &AuditEvent{Action: ActUserErased, Detail: fmt.Sprintf("request %d", r.ID)}); err != nil {
 			return err

@@ -141,6 +141,9 @@ func (db *DB) ChangeRequest(ch Change) (*DataRequest, error) {
 		if err := db.transitionTx(tx, r, ch.To, ch.ActorID, ch.Note); err != nil {
 			return err
 		}
+		if err := db.enqueueWebhooksTx(tx, requestCompletedEvent(tx, r)); err != nil {
+			return err
+		}
 		return db.addNoticesTx(tx, ch.Notices)
 	})
 	if err != nil {
