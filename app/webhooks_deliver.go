@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"accord/store"
@@ -38,6 +39,8 @@ const (
 type hookSender struct {
 	client *http.Client
 	ctx    context.Context
+	// compact: a finished user.erased delivery's bytes are still in the file.
+	compact atomic.Bool
 }
 
 // initHooks builds the sender: bounded dials, handshakes and answers, no
@@ -114,10 +117,18 @@ func (a *App) deliverWebhooks() {
 			return
 		}
 		if d.Event == store.EventUserErased && (at.OK || at.Dead) {
-			// The notice held the erased person's address: its body is
-			// cleared now, and the file is compacted so the bytes go too.
-			a.compactPending.Store(true)
+			a.hooks.compact.Store(true)
 		}
+	}
+	if a.hooks.compact.Load() {
+		// A user.erased notice held the erased person's address until
+		// now: its body is cleared, and compacting the file makes the
+		// bytes leave the disk too (tried again next round if busy).
+		if err := a.db.Compact(); err != nil {
+			a.log.Warn("compact after an erasure notice", "err", err)
+			return
+		}
+		a.hooks.compact.Store(false)
 	}
 }
 

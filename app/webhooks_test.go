@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -203,8 +205,9 @@ func TestWebhookForm(t *testing.T) {
 
 // Ensure that an approved deletion tells the platform (user.erased, with
 // the address it must erase; request.completed) in the erasure's own
-// transaction, and that earlier undelivered messages about the person are
-// erased with them.
+// transaction (request.completed once the erasure finished), that earlier
+// undelivered messages about the person are erased with them, and that the
+// address leaves the file once the notice is delivered.
 func TestWebhookUserErased(t *testing.T) {
 	e := newEnv(t)
 	e.user(t, "admin@example.org", store.RoleAdmin)
@@ -236,6 +239,15 @@ func TestWebhookUserErased(t *testing.T) {
 	}
 	if strings.Join(events, " ") != "user.erased request.completed" {
 		t.Errorf("events delivered: got %v, want user.erased then request.completed only", events)
+	}
+	// Delivered, the notice no longer holds the address, and the file was
+	// compacted: the bytes left the disk.
+	data, err := os.ReadFile(e.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("gone@example.org")) {
+		t.Errorf("the erased address is still in the file's bytes after the notice was delivered")
 	}
 }
 

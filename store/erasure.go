@@ -123,7 +123,7 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 		if err := db.compactStepTx(tx, r.ID, e.Later); err != nil {
 			return err
 		}
-		if err := db.enqueueWebhooksTx(tx, erasedEvent(u, r.ID), requestCompletedEvent(tx, r)); err != nil {
+		if err := db.enqueueWebhooksTx(tx, erasedEvent(u, r.ID)); err != nil {
 			return err
 		}
 		out = &Erased{Request: r, Email: u.Email, Lang: u.Lang}
@@ -189,6 +189,9 @@ func (db *DB) FinishErasure(id uint64) (*DataRequest, []Notice, error) {
 			return err
 		}
 		if err := db.transitionTx(tx, r, StatusComplete, 0, ""); err != nil {
+			return err
+		}
+		if err := db.enqueueWebhooksTx(tx, requestCompletedEvent(tx, r)); err != nil {
 			return err
 		}
 		j, err := requestJobTx(tx, id)
