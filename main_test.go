@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -348,5 +349,48 @@ func TestVerifyBackup(t *testing.T) {
 	code, out, errOut = runCmd("verify", backupFile)
 	if code != 1 || !strings.Contains(errOut, "chain entry ") || !strings.Contains(errOut, "(audit ") || !strings.Contains(errOut, "edited") {
 		t.Errorf("verify an edited backup: got code %d out %q err %q, want 1 naming the entry", code, out, errOut)
+	}
+}
+
+// Ensure that `verify --receipt` confirms a person's receipt against the
+// database and, edited, exits 1 saying what differs.
+func TestVerifyReceipt(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SeedPolicies(); err != nil {
+		t.Fatal(err)
+	}
+	u := &store.User{Email: "ann@example.org"}
+	if err := db.CreateUser(u, 0); err != nil {
+		t.Fatal(err)
+	}
+	all, err := db.ListPolicies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := all[0].Active()
+	out, err := db.RecordAnswers([]store.Answer{{UserID: u.ID, VersionID: v.ID, Accept: true, Lang: "en", TextHash: v.Texts["en"].Hash}})
+	if err != nil || len(out) != 1 {
+		t.Fatalf("answer: got %v, %v", out, err)
+	}
+	r, _, err := db.PolicyReceipt(out[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, _ := json.MarshalIndent(r, "", "  ")
+	file := filepath.Join(t.TempDir(), "receipt.json")
+	os.WriteFile(file, raw, 0o600)
+	code, stdout, errOut := runCmd("verify", "--data", dir, "--receipt", file)
+	if code != 0 || !strings.Contains(stdout, "the receipt matches chain entry") {
+		t.Fatalf("verify --receipt: got code %d out %q err %q, want 0", code, stdout, errOut)
+	}
+	os.WriteFile(file, bytes.Replace(raw, []byte(`"lang": "en"`), []byte(`"lang": "fr"`), 1), 0o600)
+	code, _, errOut = runCmd("verify", "--data", dir, "--receipt", file)
+	if code != 1 || !strings.Contains(errOut, "field lang") {
+		t.Errorf("edited receipt: got code %d err %q, want 1 naming the field lang", code, errOut)
 	}
 }

@@ -104,6 +104,8 @@ func (a *App) routes() {
 
 	// My agreements, and a guardian's for their minors → policies/agreements (policies/_agreements).
 	r.Get("/profile/policies", signedIn, a.getMyPolicies)
+	r.Get("/profile/policies/receipts/:id<int>", signedIn, a.getPolicyReceipt)
+	r.Get("/profile/policies/receipts/:id<int>/download", signedIn, a.downloadPolicyReceipt)
 	r.Post("/profile/policies/:versionID<int>/:answer", signedIn, a.postMyAnswer)
 	r.Get("/profile/minors/:userID<int>/policies", signedIn, a.getMinorPolicies)
 	r.Post("/profile/minors/:userID<int>/policies/:versionID<int>/:answer", signedIn, a.postMinorAnswer)
@@ -131,6 +133,8 @@ func (a *App) routes() {
 
 	// Cookie choice: banner (every page, cookies/_banner) and preferences → cookies/index (cookies/_prefs).
 	r.Get("/cookies", a.getCookies)
+	r.Get("/cookies/receipts/:id", signedIn, a.getCookieReceipt)
+	r.Get("/cookies/receipts/:id/download", signedIn, a.downloadCookieReceipt)
 	r.Post("/cookies", a.postCookies)
 
 	// Cookie choices per week and visits per day (staff) → cookies/admin_stats.

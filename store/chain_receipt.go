@@ -342,3 +342,6 @@ func fieldDiff(tx *bolt.Tx, e *ChainEntry, canonical []byte) string {
 	}
 	return ""
 }
+
+// ActReceiptDownloaded is audited for each receipt downloaded.
+const ActReceiptDownloaded Action = "receipt_downloaded"
