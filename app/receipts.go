@@ -20,7 +20,6 @@ import (
 // else gets 404. The page writes nothing; the download is audited
 // (CONTRACT.md: downloads of personal data).
 
-
 // policyReceipt is the receipt of :id if it is the viewer's answer or a
 // minor's in their care.
 func (a *App) policyReceipt(c *fiber.Ctx) (*store.Receipt, error) {

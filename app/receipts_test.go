@@ -45,7 +45,7 @@ func TestPolicyReceipts(t *testing.T) {
 	}
 	before, _ := e.db.CommitID()
 	for lang, want := range map[string]string{"en": "Receipt of your answer", "fr": "Reçu de votre réponse"} {
-		res := c.get(path + "?lang=" + lang).want(t, http.StatusOK)
+		res := c.get(path+"?lang="+lang).want(t, http.StatusOK)
 		if !res.has(want) || !res.has(`href="`+path+`/download"`) || !res.has(`<dd id="receipt-position">`) {
 			t.Errorf("%s: the receipt page lacks its title, download link or chain position", lang)
 		}
@@ -53,7 +53,7 @@ func TestPolicyReceipts(t *testing.T) {
 	if after, _ := e.db.CommitID(); after != before {
 		t.Errorf("GET %s wrote to the database", path)
 	}
-	res := c.get(path + "/download").want(t, http.StatusOK)
+	res := c.get(path+"/download").want(t, http.StatusOK)
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") || res.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("download: got Content-Type %q, Cache-Control %q", ct, res.Header.Get("Cache-Control"))
 	}
@@ -114,14 +114,14 @@ func TestCookieReceipts(t *testing.T) {
 	}
 	before, _ := e.db.CommitID()
 	for lang, want := range map[string]string{"en": "Cookie choice", "fr": "Choix de cookies"} {
-		if res := c.get(path + "?lang=" + lang).want(t, http.StatusOK); !res.has(want) {
+		if res := c.get(path+"?lang="+lang).want(t, http.StatusOK); !res.has(want) {
 			t.Errorf("%s: the receipt page does not say %q", lang, want)
 		}
 	}
 	if after, _ := e.db.CommitID(); after != before {
 		t.Errorf("GET %s wrote to the database", path)
 	}
-	res := c.get(path + "/download").want(t, http.StatusOK)
+	res := c.get(path+"/download").want(t, http.StatusOK)
 	var r store.Receipt
 	if err := json.Unmarshal([]byte(res.Body), &r); err != nil {
 		t.Fatal(err)
@@ -144,6 +144,6 @@ func TestCookieReceipts(t *testing.T) {
 	bc := e.client(t)
 	bc.login("bob@example.org")
 	bc.get(path).want(t, http.StatusNotFound)
-	bc.get(path + "/download").want(t, http.StatusNotFound)
+	bc.get(path+"/download").want(t, http.StatusNotFound)
 	_ = os.Remove(file)
 }
