@@ -59,13 +59,13 @@ func (a *App) showConsent(c *fiber.Ctx, f *Form) error {
 		return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/consent", "", p)
 	}
 	last := a.lastAccepted(u.ID)
+	tr := a.translator(c)
 	views := make([]versionView, 0, len(items))
 	for _, v := range items {
 		vv := a.viewOf(v, p.Lang)
-		if hash, ok := last[v.PolicyID]; ok && hash != vv.Text.Hash {
-			if old, err := a.db.PolicyText(hash); err == nil {
-				vv.Diff = wordDiff(old, vv.Text.Content)
-			}
+		if ev, ok := last[v.PolicyID]; ok {
+			vv.Diff = a.changesSince(ev, vv, tr)
+			vv.Since = a.consent.Snapshot().Version(ev.VersionID)
 		}
 		views = append(views, vv)
 	}
@@ -73,17 +73,17 @@ func (a *App) showConsent(c *fiber.Ctx, f *Form) error {
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/consent", "policies/_consent_form", p)
 }
 
-// lastAccepted maps each policy to the hash of the text the user last
-// accepted of it.
-func (a *App) lastAccepted(userID uint64) map[uint64]string {
-	out := map[uint64]string{}
+// lastAccepted maps each policy to the user's latest acceptance of it
+// (which version, in which language, the hash of the text).
+func (a *App) lastAccepted(userID uint64) map[uint64]store.Acceptance {
+	out := map[uint64]store.Acceptance{}
 	events, err := a.db.UserAcceptances(userID)
 	if err != nil {
 		return out
 	}
 	for _, e := range events { // newest first
 		if _, seen := out[e.PolicyID]; !seen && e.Status == store.Accepted {
-			out[e.PolicyID] = e.TextHash
+			out[e.PolicyID] = e
 		}
 	}
 	return out

@@ -224,7 +224,7 @@ func TestAdminPolicyFlow(t *testing.T) {
 	lc.login("ann@example.org")
 	lc.get("/profile").want(t, http.StatusSeeOther)
 	page := lc.get("/consent").want(t, http.StatusOK)
-	if !page.has("<ins>") || !page.has("brand") {
+	if !page.has(`<ins class="diff-block">`) || !page.has("A brand new sentence.") {
 		t.Errorf("consent: want what changed since the accepted version")
 	}
 	lc.post("/consent", url.Values{vfield(draft.ID): {"accept"}}).want(t, http.StatusSeeOther)

@@ -38,7 +38,8 @@ type versionView struct {
 	Lang     string // the language of Text
 	Fallback bool   // Text is not in the reader's language
 	HTML     template.HTML
-	Diff     template.HTML // what changed since the reader last accepted
+	Diff     template.HTML        // what changed since the reader last accepted
+	Since    *store.PolicyVersion // the version last accepted, when Diff is set
 }
 
 func (a *App) viewOf(v *store.PolicyVersion, lang string) versionView {

@@ -8,9 +8,12 @@ import (
 )
 
 // policyTexts remembers what is costly to make from a policy text and
-// never changes under its SHA-256: the rendered HTML.
+// never changes under its SHA-256: the rendered HTML, and what changed
+// from one text to another.
 type policyTexts struct {
 	html sync.Map // SHA-256 of Markdown → rendered, sanitised HTML
+	// changes: "what changed" per pair of texts (policies_changes.go).
+	changes changesCache
 }
 
 func newPolicyTexts() *policyTexts { return &policyTexts{} }
