@@ -32,6 +32,22 @@ type settingsForm struct {
 	InactiveRetentionDays   int    `form:"inactive_retention_days" validate:"min=30,max=3650"`
 }
 
+// dpoContactTile warns on the dashboard while the DPO's published contact
+// lacks a name or an address; for an administrator it leads to the fields.
+func (a *App) dpoContactTile(c *fiber.Ctx) ([]dashCard, error) {
+	if !a.Settings().DPOContactMissing() {
+		return nil, nil
+	}
+	tr := a.translator(c)
+	card := dashCard{Title: tr.T("admin.dpo_missing.title"), Text: tr.T("admin.dpo_missing.text"), Alert: true}
+	if u := currentUser(c); u != nil && u.Role == store.RoleAdmin {
+		card.Href = "/admin/settings#f-dpo_name"
+	} else {
+		card.Text = tr.T("admin.dpo_missing.ask")
+	}
+	return []dashCard{card}, nil
+}
+
 // getSettings shows the site's settings.
 func (a *App) getSettings(c *fiber.Ctx) error {
 	return a.showSettings(c, settingsValues(a.Settings()))

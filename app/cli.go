@@ -22,7 +22,9 @@ type NewUser struct {
 }
 
 // AddUser creates an account for `accord user add`, with the rules of the
-// web forms; messages are in English, for operators.
+// web forms; messages are in English, for operators. An administrator
+// created while no DPO contact is published becomes that contact until an
+// administrator names one in the settings (a DPO is always published).
 func AddUser(db *store.DB, in NewUser) (*store.User, error) {
 	in.Email = strings.TrimSpace(in.Email)
 	var verrs validator.ValidationErrors
@@ -46,6 +48,11 @@ func AddUser(db *store.DB, in NewUser) (*store.User, error) {
 	} else if err != nil {
 		return nil, err
 	}
+	if u.Role == store.RoleAdmin {
+		if _, err := db.NameDPOIfUnset(u.Name(), u.Email, u.Lang, u.ID); err != nil {
+			return nil, err
+		}
+	}
 	return u, nil
 }
 
@@ -66,6 +73,14 @@ func (a *App) Demo(out io.Writer) error {
 		p.Password = demoPassword
 		_, err := AddUser(a.db, p)
 		if err != nil && !strings.Contains(err.Error(), "already exists") {
+			return err
+		}
+	}
+	// The demo's officer is the published DPO contact, unless one is set.
+	if named, err := a.db.NameDPOIfUnset("Claire Martin", "dpo@demo.test", a.Settings().DefaultLang, 0); err != nil {
+		return err
+	} else if named {
+		if err := a.reloadSettings(); err != nil {
 			return err
 		}
 	}

@@ -192,24 +192,33 @@ type messageView struct {
 // DPO; for staff, the people themselves.
 func (a *App) messageViews(p *Page, msgs []store.DPOMessage, staffView bool) []messageView {
 	names := map[uint64]string{}
+	author := func(id uint64) string {
+		name, ok := names[id]
+		if !ok {
+			name = p.T("dpo.author.former")
+			if u, err := a.db.User(id); err == nil {
+				name = u.Name()
+			}
+			names[id] = name
+		}
+		return name
+	}
 	out := make([]messageView, len(msgs))
 	for i, m := range msgs {
 		v := messageView{Staff: m.Staff, Body: m.Body, At: m.At}
 		switch {
 		case !staffView && m.Staff:
-			v.Author = p.T("dpo.author.officer", "Name", p.Site.DPOName)
+			// Signed with the published DPO's name, or while none is
+			// published, with the name of the staff member who wrote.
+			name := p.Site.DPOName
+			if name == "" {
+				name = author(m.AuthorID)
+			}
+			v.Author = p.T("dpo.author.officer", "Name", name)
 		case !staffView:
 			v.Author = p.T("dpo.author.you")
 		default:
-			name, ok := names[m.AuthorID]
-			if !ok {
-				name = p.T("dpo.author.former")
-				if u, err := a.db.User(m.AuthorID); err == nil {
-					name = u.Name()
-				}
-				names[m.AuthorID] = name
-			}
-			v.Author = name
+			v.Author = author(m.AuthorID)
 		}
 		out[i] = v
 	}

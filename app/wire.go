@@ -40,6 +40,7 @@ func (a *App) wire() error {
 // dashboardTiles are the staff dashboard's tile makers, in display order.
 func (a *App) dashboardTiles() []func(*fiber.Ctx) ([]dashCard, error) {
 	return []func(*fiber.Ctx) ([]dashCard, error){
+		a.dpoContactTile,
 		a.policyTiles,
 		a.cookiesDashboard,
 		a.dpoCard,
