@@ -68,6 +68,9 @@ func (a *App) routes() {
 	r.Get("/profile", signedIn, a.getProfile)
 	r.Post("/profile", signedIn, a.postProfile)
 	r.Post("/profile/password", signedIn, a.postPassword)
+	// Confirm a new email from the mailed link (anyone holding it; no-store) → profile/email_confirm.
+	r.Get(emailConfirmPath, noStore, a.getEmailConfirm)
+	r.Post(emailConfirmPath, noStore, a.postEmailConfirm)
 
 	// Staff dashboard → admin/index.
 	r.Get("/admin", signedIn, staff, a.getAdmin)

@@ -68,9 +68,7 @@ func (a *App) postSignup(c *fiber.Ctx) error {
 		u.BirthDate = in.BirthDate
 	}
 	if err := a.db.CreateUser(u, 0); errors.Is(err, store.ErrEmailTaken) {
-		f.fail("email", tr.T("validation.email_taken"))
-		f.Status = fiber.StatusUnprocessableEntity
-		return a.showSignup(c, f)
+		return a.signupTaken(c, in.Email)
 	} else if err != nil {
 		return err
 	}
@@ -84,6 +82,26 @@ func (a *App) postSignup(c *fiber.Ctx) error {
 		return err
 	}
 	a.flash(c, "ok", "auth.signup.done", "Name", u.FirstName)
+	return a.redirect(c, "/")
+}
+
+// signupTaken answers a sign-up with a taken address as a new one is
+// answered, 303 to /, and mails the address's owner instead (issue 10.5):
+// the form tells nobody that the address has an account.
+func (a *App) signupTaken(c *fiber.Ctx, email string) error {
+	owner, err := a.db.UserByEmail(email)
+	if err != nil {
+		return err
+	}
+	if err := a.mailAbout(owner.ID, owner.Email, owner.Lang, "auth.signup.taken.subject", "auth.signup.taken.body",
+		"Name", owner.Name(), "Site", a.Settings().SiteName); err != nil {
+		return err
+	}
+	if a.mailOn() {
+		a.flash(c, "ok", "auth.signup.check_mail")
+	} else {
+		a.flash(c, "info", "auth.signup.sign_in")
+	}
 	return a.redirect(c, "/")
 }
 
