@@ -91,7 +91,7 @@ func (a *App) postAnswerOnBehalf(c *fiber.Ctx) error {
 	if !ok {
 		f.fail("row", tr.T("agreements.answer.bad_row"))
 	} else if len(picks)+len(missing) == 0 {
-		f.fail("row", tr.T("agreements.pick_users"))
+		f.fail("row", tr.T("agreements.answer.pick_rows"))
 	}
 	note := strings.TrimSpace(in.Note)
 	if note == "" && f.Err("note") == "" {
@@ -138,7 +138,7 @@ func (a *App) showOnBehalfConfirm(c *fiber.Ctx, f *Form, in onBehalfForm, rows [
 func (a *App) behalfRows(lang string, ds []consent.Decision, missing []behalfRow) []behalfRow {
 	out := make([]behalfRow, 0, len(ds)+len(missing))
 	for _, d := range ds {
-		r := behalfRow{Name: d.User.Name(), Email: d.User.Email, Skip: string(d.Skip), Policy: "#?"}
+		r := behalfRow{Name: d.User.Name(), Email: d.User.Email, Skip: string(d.Skip), Policy: "#" + strconv.FormatUint(d.VersionID, 10)}
 		if v := d.Version; v != nil {
 			t, _ := v.Text(lang)
 			r.Policy = t.Name + " " + v.Revision

@@ -107,7 +107,7 @@ func TestOnBehalfBadInput(t *testing.T) {
 		want string
 	}{
 		{"a row that cannot be read", url.Values{"row": {"ann"}, "answer": {"accept"}, "note": {"x"}, "confirm": {"1"}}, "could not be read"},
-		{"no row", url.Values{"answer": {"accept"}, "note": {"x"}, "confirm": {"1"}}, "Select at least one user."},
+		{"no row", url.Values{"answer": {"accept"}, "note": {"x"}, "confirm": {"1"}}, "Tick at least one row"},
 		{"no remark", url.Values{"row": {row(ann, site.ID)}, "answer": {"accept"}, "confirm": {"1"}}, "This field is required."},
 		{"an unknown answer", url.Values{"row": {row(ann, site.ID)}, "answer": {"maybe"}, "note": {"x"}, "confirm": {"1"}}, "Choose one of the values offered."},
 	} {

@@ -48,9 +48,10 @@ type Pick struct {
 // Decision is a pick with what would become of it: recorded when Skip is
 // "", else skipped for that reason. Version is nil for an unknown id.
 type Decision struct {
-	User    *store.User
-	Version *store.PolicyVersion
-	Skip    Skip
+	User      *store.User
+	VersionID uint64
+	Version   *store.PolicyVersion
+	Skip      Skip
 }
 
 // OnBehalf decides, for each pick, whether staff may give the answer act
@@ -74,7 +75,7 @@ func (s *Service) OnBehalf(staff *store.User, act Act, picks []Pick, today time.
 			continue
 		}
 		seen[key{p.User.ID, p.VersionID}] = true
-		d := Decision{User: p.User, Version: snap.Version(p.VersionID)}
+		d := Decision{User: p.User, VersionID: p.VersionID, Version: snap.Version(p.VersionID)}
 		if pending[p.User.ID] == nil {
 			pending[p.User.ID] = map[uint64]bool{}
 			for _, v := range s.PendingVersions(p.User.ID) {
