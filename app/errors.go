@@ -21,6 +21,8 @@ func errorStatus(err error) int {
 		return fiber.StatusNotFound
 	case errors.Is(err, store.ErrTokenGone):
 		return fiber.StatusGone
+	case errors.Is(err, store.ErrStaffErasure):
+		return fiber.StatusForbidden
 	case errors.Is(err, store.ErrCannotSave):
 		// The disk is full or the file cannot be written: nothing was
 		// saved, reads still work, and trying again later will do.

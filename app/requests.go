@@ -191,6 +191,9 @@ func (a *App) fileRequest(c *fiber.Ctx, f *Form, subject *store.User, t store.Re
 	set := a.Settings()
 	auto := map[store.RequestType]bool{store.RequestExport: set.AutoApproveExport,
 		store.RequestDelete: set.AutoApproveDelete, store.RequestOther: set.AutoApproveOther}[t]
+	if t == store.RequestDelete && !store.MayApproveErasure("", subject.Role) {
+		auto = false // a staff account's erasure waits for an administrator
+	}
 	r, err := a.createRequest(store.NewRequest{UserID: subject.ID, Type: t, Comments: comments,
 		FiledBy: filer, FiledByID: by, DueDays: set.RequestDueDays, AutoApprove: auto})
 	tr := a.translator(c)

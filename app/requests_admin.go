@@ -18,16 +18,24 @@ type staffRequestForm struct {
 	Comments string `form:"comments" validate:"max=2000"`
 }
 
-// decisionForm approves or rejects one request.
+// decisionForm approves or rejects one request. Approving a deletion
+// takes two steps: the confirmation page naming the account, then the
+// same form again with confirm=on (step=confirm says it came from that
+// page).
 type decisionForm struct {
-	Note string `form:"note" validate:"max=2000"`
+	Note    string `form:"note" validate:"max=2000"`
+	Confirm string `form:"confirm"`
+	Step    string `form:"step"`
 }
 
-// bulkForm approves or rejects many requests.
+// bulkForm approves or rejects many requests (with the same two steps
+// when deletions are among them).
 type bulkForm struct {
-	ID     []uint64 `form:"id" validate:"required,min=1,max=500"`
-	Action string   `form:"action" validate:"required,oneof=approve reject"`
-	Note   string   `form:"note" validate:"max=2000"`
+	ID      []uint64 `form:"id" validate:"required,min=1,max=500"`
+	Action  string   `form:"action" validate:"required,oneof=approve reject"`
+	Note    string   `form:"note" validate:"max=2000"`
+	Confirm string   `form:"confirm"`
+	Step    string   `form:"step"`
 }
 
 // getAdminRequests is the officer's queue: filters by status, type and
@@ -108,7 +116,11 @@ func (a *App) showAdminRequest(c *fiber.Ctx, r *store.DataRequest, f *Form) erro
 func (a *App) postRequestApprove(c *fiber.Ctx) error { return a.decide(c, store.StatusApproved) }
 func (a *App) postRequestReject(c *fiber.Ctx) error  { return a.decide(c, store.StatusRejected) }
 
-// decide approves or rejects one request with the officer's note.
+// decide approves or rejects one request with the officer's note. The
+// approval of a deletion is refused at once when the rules say no (403: a
+// staff account and the officer is no administrator; 422: the last active
+// administrator), and otherwise shows the confirmation page until confirm
+// is ticked.
 func (a *App) decide(c *fiber.Ctx, to store.RequestStatus) error {
 	r, err := a.staffRequest(c)
 	if err != nil {
@@ -116,30 +128,58 @@ func (a *App) decide(c *fiber.Ctx, to store.RequestStatus) error {
 	}
 	var in decisionForm
 	f := a.bind(c, &in)
-	if !f.Invalid() {
+	me := currentUser(c)
+	if !f.Invalid() && needsConfirmation(r.Type, to) {
+		err = a.db.CheckErasureApproval(r.ID, me.ID)
+		if err == nil && r.Status == store.StatusAwaitingApproval && !confirmed(in.Confirm) {
+			conf, err := a.erasureConfirmation(me.ID, []uint64{r.ID})
+			if err != nil {
+				return err
+			}
+			conf.Action, conf.Back, conf.Note = "/admin/requests/"+strconv.FormatUint(r.ID, 10)+"/approve", "/admin/requests/"+strconv.FormatUint(r.ID, 10), in.Note
+			return a.showErasureConfirm(c, f, in.Step == "confirm", conf)
+		}
+	}
+	if !f.Invalid() && err == nil {
 		var nr *store.DataRequest
-		nr, err = a.moveRequest(r.ID, to, currentUser(c).ID, in.Note)
-		switch {
-		case errors.Is(err, store.ErrBadTransition):
-			f.fail("", a.translator(c).T("requests.cannot_change"))
-		case errors.Is(err, store.ErrLastAdmin):
-			f.fail("", a.translator(c).T("requests.last_admin"))
-		case err != nil:
-			return err
-		default:
+		if nr, err = a.moveRequest(r.ID, to, me.ID, in.Note); err == nil {
 			r = nr
 		}
 	}
+	if status, key := approvalRefusal(err); status != 0 {
+		f.fail("", a.translator(c).T(key))
+		f.Status = status
+	} else if err != nil {
+		return err
+	}
 	if f.Invalid() {
-		f.Status = fiber.StatusUnprocessableEntity
+		if f.Status == 0 {
+			f.Status = fiber.StatusUnprocessableEntity
+		}
 		return a.showAdminRequest(c, r, f)
 	}
 	a.flash(c, "ok", "requests.decided."+string(to))
 	return a.redirect(c, "/admin/requests/"+strconv.FormatUint(r.ID, 10))
 }
 
+// approvalRefusal is the status and message of a change the rules refused
+// (nothing was written), or 0.
+func approvalRefusal(err error) (int, string) {
+	switch {
+	case errors.Is(err, store.ErrStaffErasure):
+		return fiber.StatusForbidden, "requests.staff_erasure"
+	case errors.Is(err, store.ErrLastAdmin):
+		return fiber.StatusUnprocessableEntity, "requests.last_admin"
+	case errors.Is(err, store.ErrBadTransition):
+		return fiber.StatusUnprocessableEntity, "requests.cannot_change"
+	}
+	return 0, ""
+}
+
 // postRequestsBulk approves or rejects the checked requests; those that
-// cannot change (already decided, last administrator) are skipped and counted.
+// cannot change (already decided, a staff account's erasure for a privacy
+// officer, the last administrator) are skipped and counted. Approving
+// deletions first shows the confirmation page naming their accounts.
 func (a *App) postRequestsBulk(c *fiber.Ctx) error {
 	var in bulkForm
 	f := a.bind(c, &in)
@@ -151,11 +191,22 @@ func (a *App) postRequestsBulk(c *fiber.Ctx) error {
 	if in.Action == "reject" {
 		to = store.StatusRejected
 	}
+	me := currentUser(c)
+	if to == store.StatusApproved && !confirmed(in.Confirm) {
+		conf, err := a.erasureConfirmation(me.ID, in.ID)
+		if err != nil {
+			return err
+		}
+		if len(conf.Erase) > 0 {
+			conf.Action, conf.Back, conf.Note, conf.IDs, conf.Bulk = "/admin/requests/bulk", "/admin/requests", in.Note, in.ID, true
+			return a.showErasureConfirm(c, f, in.Step == "confirm", conf)
+		}
+	}
 	done, skipped := 0, 0
 	for _, id := range in.ID {
-		_, err := a.moveRequest(id, to, currentUser(c).ID, in.Note)
+		_, err := a.moveRequest(id, to, me.ID, in.Note)
 		switch {
-		case errors.Is(err, store.ErrBadTransition), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, store.ErrBadTransition), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrStaffErasure), errors.Is(err, store.ErrNotFound):
 			skipped++
 		case err != nil:
 			return err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,14 +149,16 @@ func TestBrowserRequestStatusPolls(t *testing.T) {
 }
 
 // Ensure that a learner asks for the deletion of their account, that the
-// officer approves it, and that the learner is signed out and can no longer
-// sign in (the generic message), in English and in French.
+// officer approves it through the confirmation page naming the account
+// (sent first without its box: the page again, nothing erased), and that
+// the learner is signed out and can no longer sign in (the generic
+// message), in English and in French.
 func TestBrowserErasure(t *testing.T) {
 	for _, tc := range []struct {
-		lang, complete, refused string
+		lang, complete, refused, tick string
 	}{
-		{"en", "Complete", "The email or the password is wrong, or the account is suspended."},
-		{"fr", "Terminée", "L'adresse e-mail ou le mot de passe est incorrect, ou le compte est suspendu."},
+		{"en", "Complete", "The email or the password is wrong, or the account is suspended.", "Tick the box to confirm the erasure"},
+		{"fr", "Terminée", "L'adresse e-mail ou le mot de passe est incorrect, ou le compte est suspendu.", "Cochez la case pour confirmer l'effacement"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			b := newBrowser(t)
@@ -174,6 +177,21 @@ func TestBrowserErasure(t *testing.T) {
 			officer.refuseCookies()
 			officer.visit(fmt.Sprintf("/admin/requests/%d", id))
 			officer.submit(fmt.Sprintf(`form[action="/admin/requests/%d/approve"] button.primary`, id))
+			// The confirmation page names the account; sent without its box
+			// it comes back with a message, and nothing is erased.
+			if got := officer.text("#to-erase"); !strings.Contains(got, "Ann Archer") || !strings.Contains(got, "learner@example.org") {
+				t.Errorf("the confirmation page names %q, want Ann Archer <learner@example.org>", got)
+			}
+			if status := officer.submit("#confirm-erasure button.danger"); status != http.StatusUnprocessableEntity {
+				t.Errorf("confirmation sent without its box: got %d, want 422", status)
+			}
+			officer.waitText("#confirm-error", tc.tick)
+			if _, err := b.env.db.User(learner.ID); err != nil {
+				t.Fatalf("the account went without the confirmation: %v", err)
+			}
+			officer.shots("admin-request-confirm-erasure")
+			officer.click("#f-confirm")
+			officer.submit("#confirm-erasure button.danger")
 			b.env.settle() // erasure and compaction
 			officer.visit(fmt.Sprintf("/admin/requests/%d", id))
 			if got := officer.text(fmt.Sprintf("#request-status-%d", id)); !strings.Contains(got, tc.complete) {

@@ -377,7 +377,7 @@ func TestErasureFlow(t *testing.T) {
 	r := fileRequest(t, e, c, url.Values{"type": {"delete"}, "comments": {marker}})
 	s := e.client(t)
 	s.login("dpo@example.org")
-	s.post(reqPath("/admin/requests", r, "/approve"), nil).want(t, http.StatusSeeOther)
+	s.post(reqPath("/admin/requests", r, "/approve"), url.Values{"confirm": {"on"}}).want(t, http.StatusSeeOther)
 	e.settle()
 	got, err := e.db.Request(r.ID)
 	if err != nil || got.Status != store.StatusComplete || !got.Anonymous || len(got.Erasure) == 0 {
@@ -472,7 +472,7 @@ func TestErasureLastMail(t *testing.T) {
 	r := fileRequest(t, e, c, url.Values{"type": {"delete"}})
 	s := e.client(t)
 	s.login("dpo@example.org")
-	s.post(reqPath("/admin/requests", r, "/approve"), nil).want(t, http.StatusSeeOther)
+	s.post(reqPath("/admin/requests", r, "/approve"), url.Values{"confirm": {"on"}}).want(t, http.StatusSeeOther)
 	e.settle()
 	e.app.deliverMail()
 	found := false

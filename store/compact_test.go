@@ -137,3 +137,81 @@ func TestCompactionStepNeverGivesUp(t *testing.T) {
 		t.Errorf("after 10 failed compactions: got %+v, want the job pending still", jobs)
 	}
 }
+
+// Ensure, in words, who may approve the erasure of whom: an administrator
+// any account; a privacy officer and the system (auto-approval) only a
+// learner's; a learner nobody's.
+func TestMayApproveErasure(t *testing.T) {
+	for _, tc := range []struct {
+		approver, subject Role
+		may               bool
+	}{
+		{RoleAdmin, RoleLearner, true},
+		{RoleAdmin, RoleDPO, true},
+		{RoleAdmin, RoleAdmin, true},
+		{RoleDPO, RoleLearner, true},
+		{RoleDPO, RoleDPO, false},
+		{RoleDPO, RoleAdmin, false},
+		{"", RoleLearner, true},
+		{"", RoleDPO, false},
+		{"", RoleAdmin, false},
+		{RoleLearner, RoleLearner, false},
+		{RoleLearner, RoleAdmin, false},
+	} {
+		if got := MayApproveErasure(tc.approver, tc.subject); got != tc.may {
+			t.Errorf("%q approves the erasure of a %s: got %v, want %v", tc.approver, tc.subject, got, tc.may)
+		}
+	}
+}
+
+// Ensure that only an active administrator who is the only one is the
+// last active administrator.
+func TestLastActiveAdmin(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		u      User
+		admins int
+		last   bool
+	}{
+		{"the only active administrator", User{Role: RoleAdmin}, 1, true},
+		{"one of two active administrators", User{Role: RoleAdmin}, 2, false},
+		{"a suspended administrator beside the active one", User{Role: RoleAdmin, Suspended: true}, 1, false},
+		{"a privacy officer on a site with one administrator", User{Role: RoleDPO}, 1, false},
+		{"a learner on a site without administrators", User{Role: RoleLearner}, 0, false},
+	} {
+		if got := LastActiveAdmin(&tc.u, tc.admins); got != tc.last {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.last)
+		}
+	}
+}
+
+// Ensure that the store itself refuses a privacy officer's approval of a
+// staff account's erasure and a staff account's auto-approved deletion,
+// writing nothing, and takes an administrator's.
+func TestStaffErasureNeedsAnAdministrator(t *testing.T) {
+	db, _ := openClockTest(t)
+	admin := testUser(t, db, "boss@example.org", RoleAdmin)
+	testUser(t, db, "boss2@example.org", RoleAdmin)
+	officer := testUser(t, db, "dpo@example.org", RoleDPO)
+	other := testUser(t, db, "dpo2@example.org", RoleDPO)
+	if _, err := db.CreateRequest(NewRequest{UserID: other.ID, Type: RequestDelete, DueDays: 30, AutoApprove: true}); !errors.Is(err, ErrStaffErasure) {
+		t.Errorf("auto-approved deletion of a privacy officer: got %v, want ErrStaffErasure", err)
+	}
+	r, err := db.CreateRequest(NewRequest{UserID: other.ID, Type: RequestDelete, DueDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := db.CommitID()
+	if _, err := db.ChangeRequest(Change{ID: r.ID, To: StatusApproved, ActorID: officer.ID}); !errors.Is(err, ErrStaffErasure) {
+		t.Errorf("a privacy officer approves a privacy officer's erasure: got %v, want ErrStaffErasure", err)
+	}
+	if err := db.CheckErasureApproval(r.ID, officer.ID); !errors.Is(err, ErrStaffErasure) {
+		t.Errorf("check: got %v, want ErrStaffErasure", err)
+	}
+	if after, _ := db.CommitID(); after != before {
+		t.Errorf("a refused approval committed")
+	}
+	if _, err := db.ChangeRequest(Change{ID: r.ID, To: StatusApproved, ActorID: admin.ID}); err != nil {
+		t.Errorf("an administrator approves it: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -226,5 +227,63 @@ func (db *DB) CheckErasable(userID uint64) error {
 			return err
 		}
 		return lastAdminCheck(tx, u)
+	})
+}
+
+// ErrStaffErasure refuses the approval of a staff account's erasure by
+// anyone but an administrator.
+var ErrStaffErasure = errors.New("store: only an administrator can approve the erasure of a staff account")
+
+// MayApproveErasure is the rule of who may approve the erasure of an
+// account of role subject: an administrator any account; a privacy officer
+// and the system (approver "": auto-approval) only a learner's; nobody
+// else. The last active administrator is a rule of its own
+// (LastActiveAdmin).
+func MayApproveErasure(approver, subject Role) bool {
+	switch approver {
+	case RoleAdmin:
+		return true
+	case RoleDPO, "":
+		return !subject.Staff()
+	}
+	return false
+}
+
+// LastActiveAdmin is the rule that the last active administrator is never
+// erased: it reports whether u is an active administrator and activeAdmins
+// (u counted) is at most 1.
+func LastActiveAdmin(u *User, activeAdmins int) bool { return u.activeAdmin() && activeAdmins <= 1 }
+
+// erasureApprovalTx applies both rules to approverID (0: the system)
+// approving the erasure of subject.
+func erasureApprovalTx(tx *bolt.Tx, subject *User, approverID uint64) error {
+	var role Role
+	if approverID != 0 {
+		a, err := userTx(tx, approverID)
+		if err != nil {
+			return err
+		}
+		role = a.Role
+	}
+	if !MayApproveErasure(role, subject.Role) {
+		return ErrStaffErasure
+	}
+	return lastAdminCheck(tx, subject)
+}
+
+// CheckErasureApproval reports why approverID may not approve request id
+// (ErrStaffErasure, ErrLastAdmin, ErrNotFound), or nil; a request that is
+// not a deletion is nil. The approval checks again when it commits.
+func (db *DB) CheckErasureApproval(id, approverID uint64) error {
+	return db.view(func(tx *bolt.Tx) error {
+		r, err := requestTx(tx, id)
+		if err != nil || r.Type != RequestDelete {
+			return err
+		}
+		u, err := userTx(tx, r.UserID)
+		if err != nil {
+			return err
+		}
+		return erasureApprovalTx(tx, u, approverID)
 	})
 }

@@ -185,7 +185,8 @@ func init() {
 
 func requestDetail(r *DataRequest) string { return fmt.Sprintf("request %d (%s)", r.ID, r.Type) }
 
-// lastAdminCheck refuses to erase the last active administrator.
+// lastAdminCheck refuses to erase the last active administrator
+// (LastActiveAdmin).
 func lastAdminCheck(tx *bolt.Tx, u *User) error {
 	if !u.activeAdmin() {
 		return nil
@@ -194,7 +195,7 @@ func lastAdminCheck(tx *bolt.Tx, u *User) error {
 	if err != nil {
 		return err
 	}
-	if n <= 1 {
+	if LastActiveAdmin(u, n) {
 		return ErrLastAdmin
 	}
 	return nil

@@ -43,7 +43,8 @@ func (db *DB) NextRequestID() (id uint64, err error) {
 
 // CreateRequest files a request, refusing a second ongoing one of the same
 // type for the user (ErrOngoingRequest) and erasing the last administrator
-// (ErrLastAdmin). Auto-approved requests start approved with a queued job.
+// (ErrLastAdmin). Auto-approved requests start approved with a queued job;
+// a staff account's deletion is never auto-approved (ErrStaffErasure).
 // The notices are written in the same transaction.
 func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
 	if !in.Type.Valid() {
@@ -58,6 +59,9 @@ func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
 		if in.Type == RequestDelete {
 			if err := lastAdminCheck(tx, u); err != nil {
 				return err
+			}
+			if in.AutoApprove && !MayApproveErasure("", u.Role) {
+				return ErrStaffErasure // only an administrator approves it
 			}
 		}
 		if ongoingOfType(tx, in.UserID, in.Type) {
@@ -112,8 +116,9 @@ type Change struct {
 // ChangeRequest moves a request to ch.To in one transaction: the status and
 // its indexes, the audit event, the notices, and on approval the queued
 // job. A move the lifecycle table refuses → ErrBadTransition; approving the
-// erasure of the last active administrator → ErrLastAdmin. Either way
-// nothing is written.
+// erasure of a staff account by anyone but an administrator →
+// ErrStaffErasure, of the last active administrator → ErrLastAdmin
+// (MayApproveErasure, LastActiveAdmin). Either way nothing is written.
 func (db *DB) ChangeRequest(ch Change) (*DataRequest, error) {
 	var r *DataRequest
 	err := db.update(func(tx *bolt.Tx) (err error) {
@@ -131,7 +136,7 @@ func (db *DB) ChangeRequest(ch Change) (*DataRequest, error) {
 			if err != nil {
 				return err
 			}
-			if err := lastAdminCheck(tx, u); err != nil {
+			if err := erasureApprovalTx(tx, u, ch.ActorID); err != nil {
 				return err
 			}
 		}
