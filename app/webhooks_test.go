@@ -220,7 +220,7 @@ func TestWebhookUserErased(t *testing.T) {
 	c.login("gone@example.org")
 	r := fileRequest(t, e, c, url.Values{"type": {"delete"}})
 	admin.get("/admin/requests")
-	admin.post(reqPath("/admin/requests", r, "/approve"), nil).want(t, http.StatusSeeOther)
+	admin.post(reqPath("/admin/requests", r, "/approve"), url.Values{"confirm": {"on"}}).want(t, http.StatusSeeOther)
 	e.settle()
 	if got := e.status(t, r.ID); got != store.StatusComplete {
 		t.Fatalf("request: got %s, want complete", got)
