@@ -436,22 +436,3 @@ func TestPasswordChange(t *testing.T) {
 }
 
 func itoa(id uint64) string { return strconv.FormatUint(id, 10) }
-
-// Ensure that staff read the records of processing in their language, and
-// learners cannot.
-func TestProcessingRecords(t *testing.T) {
-	e := newEnv(t)
-	e.user(t, "dpo@example.org", store.RoleDPO)
-	e.user(t, "ann@example.org", store.RoleLearner)
-	c := e.client(t)
-	c.login("dpo@example.org")
-	if res := c.get("/admin/processing?lang=fr").want(t, http.StatusOK); !res.has("Registre des traitements") || !res.has("Suivi pédagogique") {
-		t.Errorf("French records of processing missing")
-	}
-	if res := c.get("/admin/processing?lang=en").want(t, http.StatusOK); !res.has("Training follow-up") {
-		t.Errorf("English records of processing missing")
-	}
-	lc := e.client(t)
-	lc.login("ann@example.org")
-	lc.get("/admin/processing").want(t, http.StatusForbidden)
-}

@@ -98,6 +98,11 @@ func (a *App) getPolicy(c *fiber.Ctx) error {
 	if e.Key == "cookies" {
 		data["CookieRegister"] = a.cookieRegisterRows(p.Lang)
 	}
+	if sum, err := a.processingSummary(p, v.Type); err != nil {
+		return err
+	} else if sum != nil {
+		data["Processing"] = sum
+	}
 	p.Data = data
 	return a.render(c, fiber.StatusOK, "policies/show", "policies/_text", p)
 }

@@ -89,8 +89,24 @@ func (a *App) routes() {
 	r.Get("/admin/settings", signedIn, admin, a.getSettings)
 	r.Post("/admin/settings", signedIn, admin, a.postSettings)
 
-	// Records of processing (GDPR art. 30) → admin/processing.
-	r.Get("/admin/processing", signedIn, staff, a.getProcessing)
+	// Records of processing (GDPR art. 30), for everyone: the page and its
+	// CSV → processing/index (the privacy policy's page includes processing/_summary).
+	r.Get("/processing", a.getPublicProcessing)
+	r.Get("/processing.csv", a.getProcessingCSV)
+	// Editing them (administrators): the controller and the DPO → admin/processing;
+	// a purpose → admin/processing_purpose; a data category → admin/processing_category.
+	r.Get("/admin/processing", signedIn, admin, a.getProcessing)
+	r.Post("/admin/processing/controller", signedIn, admin, a.postController)
+	r.Get("/admin/processing/purposes/new", signedIn, admin, a.getPurpose)
+	r.Post("/admin/processing/purposes", signedIn, admin, a.postPurpose)
+	r.Get("/admin/processing/purposes/:id<int>", signedIn, admin, a.getPurpose)
+	r.Post("/admin/processing/purposes/:id<int>", signedIn, admin, a.postPurpose)
+	r.Post("/admin/processing/purposes/:id<int>/delete", signedIn, admin, a.postPurposeDelete)
+	r.Get("/admin/processing/categories/new", signedIn, admin, a.getCategory)
+	r.Post("/admin/processing/categories", signedIn, admin, a.postCategory)
+	r.Get("/admin/processing/categories/:key", signedIn, admin, a.getCategory)
+	r.Post("/admin/processing/categories/:key", signedIn, admin, a.postCategory)
+	r.Post("/admin/processing/categories/:key/delete", signedIn, admin, a.postCategoryDelete)
 
 	// Live backup: a consistent copy of the database (audited).
 	r.Get("/admin/backup", a.getBackup)

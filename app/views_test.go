@@ -23,9 +23,9 @@ func TestInlinedViewsRenderAsActions(t *testing.T) {
 	}
 	inlined := e.app.views.byLang
 	pages := map[string][]string{
-		"":                  {"/", "/policies", "/policies/1", "/login", "/signup", "/cookies", "/nowhere"},
+		"":                  {"/", "/policies", "/policies/1", "/login", "/signup", "/cookies", "/nowhere", "/processing"},
 		"ann@example.org":   {"/", "/profile", "/profile/policies", "/profile/dpo", "/profile/requests", "/profile/courses", "/notifications", "/cookies", "/admin"},
-		"admin@example.org": {"/admin", "/admin/policies", "/admin/policies/1", "/admin/versions/1/edit", "/admin/users", "/admin/users/1", "/admin/settings", "/admin/cookies", "/admin/cookies/stats", "/admin/requests", "/admin/dpo", "/admin/agreements", "/admin/audit", "/admin/courses", "/admin/courses/retention", "/admin/processing"},
+		"admin@example.org": {"/admin", "/admin/policies", "/admin/policies/1", "/admin/versions/1/edit", "/admin/users", "/admin/users/1", "/admin/settings", "/admin/cookies", "/admin/cookies/stats", "/admin/requests", "/admin/dpo", "/admin/agreements", "/admin/audit", "/admin/courses", "/admin/courses/retention", "/admin/processing", "/admin/processing/purposes/1", "/admin/processing/purposes/new", "/admin/processing/categories/account", "/admin/processing/categories/new"},
 	}
 	checked := 0
 	for who, paths := range pages {
