@@ -73,7 +73,6 @@ func (a *App) showProcessing(c *fiber.Ctx, r *store.ProcessingRecords, f *Form) 
 func (a *App) postController(c *fiber.Ctx) error {
 	var in controllerForm
 	f := a.bind(c, &in)
-	a.checkClean(c, f, in.Name, in.Phone, in.DPOName)
 	if f.Invalid() {
 		r, err := a.db.Processing()
 		if err != nil {
@@ -91,26 +90,6 @@ func (a *App) postController(c *fiber.Ctx) error {
 	}
 	a.flash(c, "ok", "processing.saved")
 	return a.redirect(c, "/admin/processing")
-}
-
-// checkClean refuses control characters in single-line values.
-func (a *App) checkClean(c *fiber.Ctx, f *Form, values ...string) {
-	for _, v := range values {
-		if !clean(v) || !clean1(v) {
-			f.fail("", a.translator(c).T("validation.invalid"))
-			return
-		}
-	}
-}
-
-// clean1 reports whether s is one line.
-func clean1(s string) bool {
-	for _, r := range s {
-		if r == '\n' || r == '\r' {
-			return false
-		}
-	}
-	return true
 }
 
 // getPurpose shows a purpose's form: /admin/processing/purposes/new or /:id.
@@ -161,7 +140,6 @@ func (a *App) postPurpose(c *fiber.Ctx) error {
 	if id != 0 && r.Purpose(id) == nil {
 		return fiber.ErrNotFound
 	}
-	a.checkClean(c, f, in.NameEN, in.NameFR)
 	for _, k := range in.Category {
 		if r.Category(k) == nil {
 			f.fail("category", a.translator(c).T("processing.unknown_category"))

@@ -79,7 +79,6 @@ func (a *App) postCategory(c *fiber.Ctx) error {
 	} else {
 		in.Key = cat.Key
 	}
-	a.checkClean(c, f, in.NameEN, in.NameFR)
 	nc := store.DataCategory{Key: in.Key, Name: langs(in.NameEN, in.NameFR), Description: langs(in.DescriptionEN, in.DescriptionFR),
 		Protected: in.Protected == "on"}
 	if nc.Protected {

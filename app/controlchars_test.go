@@ -87,6 +87,9 @@ func TestMultiLineFieldsAreTheTextareas(t *testing.T) {
 	for _, n := range []string{"banner_text_en", "banner_text_fr", "prefs_intro_en", "prefs_intro_fr"} {
 		seen[n] = true // cookies/admin_texts.html: every text but the title
 	}
+	for _, n := range []string{"description_en", "description_fr", "recipients_en", "recipients_fr", "retention_en", "retention_fr", "protected_why_en", "protected_why_fr"} {
+		seen[n] = true // admin/_processing_text.html, named by the records' forms
+	}
 	seen["content"] = true // the preview posts the textarea under this name
 	for n := range seen {
 		if !multiLineFields[n] {

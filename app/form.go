@@ -125,6 +125,8 @@ var multiLineFields = map[string]bool{
 	"message": true, "comments": true, "note": true, "content": true,
 	"content_en": true, "content_fr": true, "summary_en": true, "summary_fr": true,
 	"banner_text_en": true, "banner_text_fr": true, "prefs_intro_en": true, "prefs_intro_fr": true,
+	"controller_address": true, "description_en": true, "description_fr": true, "recipients_en": true,
+	"recipients_fr": true, "retention_en": true, "retention_fr": true, "protected_why_en": true, "protected_why_fr": true,
 }
 
 // cleanText is the one rule for what typed text may hold (issue 10.6). A

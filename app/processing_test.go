@@ -130,7 +130,7 @@ func TestProcessingEditPurpose(t *testing.T) {
 		"unknown category":     {"category", "nothing", "en", "Choose at least one of the data categories listed."},
 		"name too long (fr)":   {"name_fr", strings.Repeat("x", 201), "fr", "200"},
 		"no retention text":    {"retention_en", "", "en", "This field is required"},
-		"control char in name": {"name_en", "News\x00", "en", "not valid"},
+		"control char in name": {"name_en", "News\x00", "en", "cannot hold line breaks"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			bad := purposeValues()
