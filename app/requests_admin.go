@@ -109,7 +109,15 @@ func (a *App) showAdminRequest(c *fiber.Ctx, r *store.DataRequest, f *Form) erro
 	if r.FiledByID != 0 && r.FiledByID != r.UserID {
 		filer = a.personName(r.FiledByID)
 	}
-	p.Data = map[string]any{"Row": row, "Filer": filer, "Decider": a.personName(r.DecidedByID)}
+	// A deletion this officer may not approve says so beside the buttons.
+	refusal := ""
+	if needsConfirmation(r.Type, store.StatusApproved) && r.Status == store.StatusAwaitingApproval {
+		err := a.db.CheckErasureApproval(r.ID, currentUser(c).ID)
+		if _, refusal = approvalRefusal(err); refusal == "" && err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	p.Data = map[string]any{"Row": row, "Filer": filer, "Decider": a.personName(r.DecidedByID), "Refusal": refusal}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "requests/admin_show", "", p)
 }
 

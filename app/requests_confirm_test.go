@@ -92,7 +92,9 @@ func TestStaffErasureNeedsAnAdministrator(t *testing.T) {
 	r := deleteRequest(t, e, dora)
 	s := e.client(t)
 	s.login("dpo@example.org")
-	s.get(reqPath("/admin/requests", r, ""))
+	if res := s.get(reqPath("/admin/requests", r, "")).want(t, http.StatusOK); !res.has(`id="approve-refusal"`) || res.has(`>Approve</button>`) {
+		t.Errorf("the request page offers the officer the approval of a staff erasure:\n%s", res.Body)
+	}
 	before := commitID(t, e.db)
 	for _, form := range []url.Values{{}, {"confirm": {"on"}, "step": {"confirm"}}} {
 		res := s.post(reqPath("/admin/requests", r, "/approve"), form).want(t, http.StatusForbidden)
@@ -110,7 +112,9 @@ func TestStaffErasureNeedsAnAdministrator(t *testing.T) {
 
 	a := e.client(t)
 	a.login("boss@example.org")
-	a.get(reqPath("/admin/requests", r, ""))
+	if res := a.get(reqPath("/admin/requests", r, "")).want(t, http.StatusOK); res.has(`id="approve-refusal"`) || !res.has(`id="approve-hint"`) || !res.has(`>Approve</button>`) {
+		t.Errorf("the request page does not offer the administrator the approval:\n%s", res.Body)
+	}
 	if res := a.post(reqPath("/admin/requests", r, "/approve"), nil).want(t, http.StatusOK); !res.has("Dora Second") || !res.has("Privacy officer") {
 		t.Errorf("the administrator's confirmation page does not name the officer:\n%s", res.Body)
 	}
