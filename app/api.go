@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"accord/store"
 
@@ -113,7 +112,7 @@ func (a *App) apiAuth(need store.APIScope) fiber.Handler {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="accord"`)
 			return a.apiFail(c, fiber.StatusUnauthorized, "unauthorized")
 		}
-		if ok, wait := a.limits.take(time.Minute, limit{key: "api:" + strconv.FormatUint(t.ID, 10), max: apiRatePerMinute}); !ok {
+		if ok, wait := a.api.allow(a.limits, t.ID); !ok {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
 			return a.apiFail(c, fiber.StatusTooManyRequests, "rate_limited")
 		}

@@ -21,11 +21,22 @@ type apiDesk struct {
 	byHash   map[[32]byte]*store.APIToken // live tokens only
 	used     map[uint64]time.Time
 	validate *validator.Validate
+	// perMinute is each token's rate limit (apiRatePerMinute; 0 = none,
+	// for benchmarks of the handlers' own cost).
+	perMinute int
+}
+
+// allow takes one call of token id from its budget in l.
+func (d *apiDesk) allow(l *limiter, id uint64) (bool, time.Duration) {
+	if d.perMinute == 0 {
+		return true, 0
+	}
+	return l.take(time.Minute, limit{key: "api:" + strconv.FormatUint(id, 10), max: d.perMinute})
 }
 
 // initAPI loads the live tokens.
 func (a *App) initAPI() error {
-	a.api = &apiDesk{byHash: map[[32]byte]*store.APIToken{}, used: map[uint64]time.Time{}, validate: newAPIValidator()}
+	a.api = &apiDesk{byHash: map[[32]byte]*store.APIToken{}, used: map[uint64]time.Time{}, validate: newAPIValidator(), perMinute: apiRatePerMinute}
 	list, err := a.db.APITokens()
 	if err != nil {
 		return err
