@@ -30,6 +30,7 @@ type settingsForm struct {
 	AutoApproveDelete       string `form:"auto_approve_delete"`
 	AutoApproveOther        string `form:"auto_approve_other"`
 	InactiveRetentionDays   int    `form:"inactive_retention_days" validate:"min=30,max=3650"`
+	PolicyReminderDays      int    `form:"policy_reminder_days" validate:"min=0,max=365"`
 }
 
 // dpoContactTile warns on the dashboard while the DPO's published contact
@@ -78,6 +79,7 @@ func (a *App) postSettings(c *fiber.Ctx) error {
 	s.RequestDueDays, s.ExportExpiryDays = in.RequestDueDays, in.ExportExpiryDays
 	s.AutoApproveExport, s.AutoApproveDelete, s.AutoApproveOther = in.AutoApproveExport == "on", in.AutoApproveDelete == "on", in.AutoApproveOther == "on"
 	s.InactiveRetentionDays = in.InactiveRetentionDays
+	s.PolicyReminderDays = in.PolicyReminderDays
 	if err := a.db.SaveSettings(s, currentUser(c).ID); err != nil {
 		return err
 	}
@@ -109,5 +111,6 @@ func settingsValues(s store.Settings) *Form {
 		"request_due_days":        n(s.RequestDueDays), "export_expiry_days": n(s.ExportExpiryDays),
 		"auto_approve_export": on(s.AutoApproveExport), "auto_approve_delete": on(s.AutoApproveDelete),
 		"auto_approve_other": on(s.AutoApproveOther), "inactive_retention_days": n(s.InactiveRetentionDays),
+		"policy_reminder_days": n(s.PolicyReminderDays),
 	}}
 }

@@ -243,7 +243,9 @@ func (a *App) postVersionAction(c *fiber.Ctx) error {
 	back := "/admin/policies/" + strconv.FormatUint(v.PolicyID, 10)
 	switch c.Params("action") {
 	case "activate":
-		err = a.db.ActivateVersion(v.ID, actor)
+		// notify=on: everyone concerned is told, by the mail job
+		// (policy_notices.go); the wish is stored with the activation.
+		err = a.db.ActivateVersionAnnounced(v.ID, actor, c.FormValue("notify") == "on")
 	case "deactivate":
 		err = a.db.DeactivateVersion(v.ID, actor)
 	case "delete":

@@ -75,6 +75,8 @@ func (a *App) featureJobs() []job {
 		{every: 5 * time.Second, run: a.runJobs},
 		{every: time.Minute, run: a.expireExports},
 		{every: time.Minute, run: a.dailyRetention()},
+		{every: time.Minute, run: a.announcePolicies},
+		{every: time.Hour, run: a.remindPolicies},
 		{every: 30 * time.Second, run: a.flushTokenUses},
 		{every: webhookTick, run: a.deliverWebhooks},
 		{every: time.Hour, run: a.pruneWebhookDeliveries},

@@ -52,6 +52,8 @@
 //	policy_versions            BE(id) → PolicyVersion (per-language texts and their SHA-256)
 //	policy_texts               hex SHA-256 → every policy text ever shown (raw Markdown)
 //	acceptances                BE(id) → Acceptance (append-only agreement events)
+//	policy_announcements       BE(versionID) → Announcement (an activation to tell everyone concerned, and its progress)
+//	policy_told                BE(userID) BE(versionID) → PolicyTold (announced, reminded: once per person and version)
 //	acceptances_by_user        BE(userID) BE(eventID) → the event in short (binary, see acceptances.go)
 //	chain                      BE(n) → the hash chain's entry n (binary, see chain.go): kind, record key, hashes, tombstone
 //	chain_refs                 kind BE(record key) → BE(n) (the chain entry of a record)

@@ -173,42 +173,44 @@ func (e *IncompleteError) Unwrap() error { return ErrIncomplete }
 // active version, archiving the one before: a major change, everyone
 // concerned agrees again.
 func (db *DB) ActivateVersion(id, actorID uint64) error {
-	return db.update(func(tx *bolt.Tx) error {
-		v, err := versionTx(tx, id)
+	return db.update(func(tx *bolt.Tx) error { return db.activateVersionTx(tx, id, actorID) })
+}
+
+func (db *DB) activateVersionTx(tx *bolt.Tx, id, actorID uint64) error {
+	v, err := versionTx(tx, id)
+	if err != nil {
+		return err
+	}
+	if v.Status == StatusActive {
+		return nil
+	}
+	if miss := v.Missing(); len(miss) > 0 {
+		return &IncompleteError{Missing: miss}
+	}
+	p, err := policyTx(tx, v.PolicyID)
+	if err != nil {
+		return err
+	}
+	now := db.now()
+	if p.ActiveID != 0 {
+		old, err := versionTx(tx, p.ActiveID)
 		if err != nil {
 			return err
 		}
-		if v.Status == StatusActive {
-			return nil
-		}
-		if miss := v.Missing(); len(miss) > 0 {
-			return &IncompleteError{Missing: miss}
-		}
-		p, err := policyTx(tx, v.PolicyID)
-		if err != nil {
+		old.Status, old.ArchivedAt = StatusInactive, now
+		if err := putVersion(tx, old); err != nil {
 			return err
 		}
-		now := db.now()
-		if p.ActiveID != 0 {
-			old, err := versionTx(tx, p.ActiveID)
-			if err != nil {
-				return err
-			}
-			old.Status, old.ArchivedAt = StatusInactive, now
-			if err := putVersion(tx, old); err != nil {
-				return err
-			}
-		}
-		v.Status, v.ActivatedAt, v.ArchivedAt = StatusActive, now, time.Time{}
-		p.ActiveID = v.ID
-		if err := putVersion(tx, v); err != nil {
-			return err
-		}
-		if err := putJSON(tx.Bucket(bPolicies), itob(p.ID), p); err != nil {
-			return err
-		}
-		return db.auditTx(tx, &AuditEvent{Action: ActPolicyActivated, ActorID: actorID, Detail: versionDetail(v)})
-	})
+	}
+	v.Status, v.ActivatedAt, v.ArchivedAt = StatusActive, now, time.Time{}
+	p.ActiveID = v.ID
+	if err := putVersion(tx, v); err != nil {
+		return err
+	}
+	if err := putJSON(tx.Bucket(bPolicies), itob(p.ID), p); err != nil {
+		return err
+	}
+	return db.auditTx(tx, &AuditEvent{Action: ActPolicyActivated, ActorID: actorID, Detail: versionDetail(v)})
 }
 
 // DeactivateVersion archives the active version: the policy then has none.

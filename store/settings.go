@@ -36,6 +36,9 @@ type Settings struct {
 	AutoApproveDelete     bool `json:"auto_approve_delete"`
 	AutoApproveOther      bool `json:"auto_approve_other"`
 	InactiveRetentionDays int  `json:"inactive_retention_days"`
+	// PolicyReminderDays: remind those still pending this many days after
+	// a version's activation, once per person and version (0: never).
+	PolicyReminderDays int `json:"policy_reminder_days"`
 }
 
 // DefaultSettings are a new site's settings in language lang.
