@@ -9,33 +9,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// getAdmin is the staff dashboard: one card per desk, with the counts that
-// features add to it.
-func (a *App) getAdmin(c *fiber.Ctx) error {
-	p := a.page(c, "admin.title")
-	cards := []dashCard{}
-	for _, fn := range a.dashboardTiles() {
-		cs, err := fn(c)
-		if err != nil {
-			return err
-		}
-		cards = append(cards, cs...)
-	}
-	p.Data = map[string]any{"Cards": cards}
-	return a.render(c, fiber.StatusOK, "admin/index", "", p)
-}
-
 // backupName is a backup's file name: its time and the chain head it holds.
 func backupName(stamp string, head store.ChainEntry) string {
 	return fmt.Sprintf("accord-%s-chain-%s.db", stamp, head.HashHex())
-}
-
-// dashCard is one tile of the staff dashboard.
-type dashCard struct {
-	Title string // translated
-	Text  string // translated
-	Href  string
-	Alert bool // something needs attention
 }
 
 // getBackup sends a consistent copy of the live database to an
