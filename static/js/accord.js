@@ -58,4 +58,35 @@
       evt.stopImmediatePropagation();
     }
   }, true);
+  // (d) Below 600 px a table is a list of labelled rows (accord.css): each
+  // cell shows its column's name from data-label. Templates set it; for a
+  // cell left without one, copy the column header's text in, on load and
+  // after each htmx swap.
+  function labelCells(root) {
+    var tables = root.querySelectorAll ? root.querySelectorAll('table.data, table.stack') : [];
+    for (var i = 0; i < tables.length; i++) {
+      var heads = tables[i].querySelectorAll('thead th');
+      if (!heads.length) continue;
+      var rows = tables[i].querySelectorAll('tbody tr');
+      for (var r = 0; r < rows.length; r++) {
+        var col = 0;
+        for (var c = 0; c < rows[r].cells.length; c++) {
+          var cell = rows[r].cells[c];
+          var head = heads[col];
+          col += cell.colSpan || 1;
+          if (!head || cell.hasAttribute('data-label')) continue;
+          var text = head.textContent.replace(/\s+/g, ' ').trim();
+          if (text) cell.setAttribute('data-label', text);
+        }
+      }
+    }
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', function () { labelCells(document); });
+  } else {
+    labelCells(document);
+  }
+  document.addEventListener('htmx:afterSettle', function (evt) {
+    if (evt.target instanceof Element) labelCells(evt.target.parentNode || evt.target);
+  });
 })();
