@@ -25,7 +25,7 @@ type dashCard struct {
 	Title string // translated
 	Text  string // translated
 	Href  string // "" when the viewer cannot open the page
-	Alert bool // something needs attention
+	Alert bool   // something needs attention
 }
 
 // dashGroup is one kind of thing that needs the officer: a heading with
