@@ -257,7 +257,7 @@ func (db *DB) recordAnswers(tx *bolt.Tx, answers []Answer, vc versionCache, out 
 		if err := db.auditTx(tx, &AuditEvent{Action: act, ActorID: e.ActorID, SubjectID: e.UserID, Detail: detail}); err != nil {
 			return err
 		}
-		if err := db.enqueueWebhooksTx(tx, answerEvent(tx, &e)); err != nil {
+		if err := db.enqueueWebhooksTx(tx, answerEvent(&e)); err != nil {
 			return err
 		}
 		*out = append(*out, e)

@@ -99,7 +99,7 @@ func (db *DB) RecordCookieConsents(rs []*CookieConsent) error {
 			if err := appendConsent(tx, r); err != nil {
 				return err
 			}
-			if err := db.enqueueWebhooksTx(tx, cookieEvent(tx, r)); err != nil {
+			if err := db.enqueueWebhooksTx(tx, cookieEvent(r)); err != nil {
 				return err
 			}
 		}

@@ -192,7 +192,7 @@ func (db *DB) FinishErasure(id uint64) (*DataRequest, []Notice, error) {
 		if err := db.transitionTx(tx, r, StatusComplete, 0, ""); err != nil {
 			return err
 		}
-		if err := db.enqueueWebhooksTx(tx, requestCompletedEvent(tx, r)); err != nil {
+		if err := db.enqueueWebhooksTx(tx, requestCompletedEvent(r)); err != nil {
 			return err
 		}
 		j, err := requestJobTx(tx, id)

@@ -146,7 +146,7 @@ func (db *DB) ChangeRequest(ch Change) (*DataRequest, error) {
 		if err := db.transitionTx(tx, r, ch.To, ch.ActorID, ch.Note); err != nil {
 			return err
 		}
-		if err := db.enqueueWebhooksTx(tx, requestCompletedEvent(tx, r)); err != nil {
+		if err := db.enqueueWebhooksTx(tx, requestCompletedEvent(r)); err != nil {
 			return err
 		}
 		return db.addNoticesTx(tx, ch.Notices)

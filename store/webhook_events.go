@@ -15,22 +15,21 @@ func emailTx(tx *bolt.Tx, userID uint64) string {
 }
 
 // answerEvent: a policy answer changed a person's consent.
-func answerEvent(tx *bolt.Tx, e *Acceptance) *WebhookEvent {
-	return &WebhookEvent{Type: EventConsentChanged, UserID: e.UserID, Data: map[string]any{
-		"source": "policy", "user_id": e.UserID, "email": emailTx(tx, e.UserID),
+func answerEvent(e *Acceptance) *WebhookEvent {
+	return &WebhookEvent{Type: EventConsentChanged, UserID: e.UserID, Email: true, Data: map[string]any{
+		"source": "policy", "user_id": e.UserID,
 		"policy_id": e.PolicyID, "version_id": e.VersionID, "status": e.Status, "actor": e.ActorKind,
 	}}
 }
 
 // cookieEvent: an account's cookie choice changed (a visitor's is nobody
 // the platform knows: nil).
-func cookieEvent(tx *bolt.Tx, r *CookieConsent) *WebhookEvent {
+func cookieEvent(r *CookieConsent) *WebhookEvent {
 	if r.UserID == 0 {
 		return nil
 	}
-	return &WebhookEvent{Type: EventConsentChanged, UserID: r.UserID, Data: map[string]any{
-		"source": "cookies", "user_id": r.UserID, "email": emailTx(tx, r.UserID),
-		"state": r.State, "decisions": r.Decisions,
+	return &WebhookEvent{Type: EventConsentChanged, UserID: r.UserID, Email: true, Data: map[string]any{
+		"source": "cookies", "user_id": r.UserID, "state": r.State, "decisions": r.Decisions,
 	}}
 }
 
@@ -44,13 +43,13 @@ func erasedEvent(u *User, requestID uint64) *WebhookEvent {
 
 // requestCompletedEvent: a request reached its end (complete, or an
 // export ready to download); nil for any other status.
-func requestCompletedEvent(tx *bolt.Tx, r *DataRequest) *WebhookEvent {
+func requestCompletedEvent(r *DataRequest) *WebhookEvent {
 	if r.Status != StatusComplete && r.Status != StatusDownloadReady {
 		return nil
 	}
 	data := map[string]any{"request_id": r.ID, "type": r.Type, "status": r.Status}
 	if r.UserID != 0 {
-		data["user_id"], data["email"] = r.UserID, emailTx(tx, r.UserID)
+		data["user_id"] = r.UserID
 	}
-	return &WebhookEvent{Type: EventRequestCompleted, UserID: r.UserID, Data: data}
+	return &WebhookEvent{Type: EventRequestCompleted, UserID: r.UserID, Email: r.UserID != 0, Data: data}
 }

@@ -53,7 +53,11 @@ func (h *Webhook) Wants(t WebhookEventType) bool { return slices.Contains(h.Even
 type WebhookEvent struct {
 	Type   WebhookEventType
 	UserID uint64 // the person it is about, so that erasure finds it
-	Data   any
+	Data   map[string]any
+	// Email: add the account's address to Data as "email" — looked up
+	// only when some hook wants the event, so a writer pays nothing for
+	// it on a site without webhooks.
+	Email bool
 }
 
 var (
@@ -163,6 +167,9 @@ func (db *DB) enqueueWebhooksTx(tx *bolt.Tx, events ...*WebhookEvent) error {
 				continue
 			}
 			if body == nil {
+				if ev.Email {
+					ev.Data["email"] = emailTx(tx, ev.UserID)
+				}
 				if body, err = json.Marshal(webhookBody{Event: ev.Type, ID: uuid.NewString(), At: now, Data: ev.Data}); err != nil {
 					return fmt.Errorf("store: encode webhook event: %w", err)
 				}
