@@ -56,7 +56,7 @@ var routeAccess = map[string]access{
 	"GET /profile/requests/:id<int>/download": signedIn,
 	"GET /profile/courses":                    signedIn,
 
-	"GET /admin": staffOnly, "GET /admin/processing": staffOnly,
+	"GET /admin":            staffOnly,
 	"GET /admin/agreements": staffOnly, "GET /admin/agreements.csv": staffOnly,
 	"POST /admin/agreements/accept": staffOnly, "POST /admin/agreements/answer": staffOnly,
 	"GET /admin/cookies/stats": staffOnly,
@@ -86,6 +86,15 @@ var routeAccess = map[string]access{
 	"POST /admin/courses/:id<int>/delete": adminOnly,
 	"GET /admin/tokens":                   adminOnly, "POST /admin/tokens": adminOnly, "POST /admin/tokens/:id<int>/revoke": adminOnly,
 	"GET /admin/webhooks": adminOnly, "POST /admin/webhooks": adminOnly, "POST /admin/webhooks/:id<int>/delete": adminOnly,
+
+	"GET /processing": public, "GET /processing.csv": public,
+	"GET /admin/processing": adminOnly, "POST /admin/processing/controller": adminOnly,
+	"GET /admin/processing/purposes/new": adminOnly, "POST /admin/processing/purposes": adminOnly,
+	"GET /admin/processing/purposes/:id<int>": adminOnly, "POST /admin/processing/purposes/:id<int>": adminOnly,
+	"POST /admin/processing/purposes/:id<int>/delete": adminOnly,
+	"GET /admin/processing/categories/new":            adminOnly, "POST /admin/processing/categories": adminOnly,
+	"GET /admin/processing/categories/:key": adminOnly, "POST /admin/processing/categories/:key": adminOnly,
+	"POST /admin/processing/categories/:key/delete": adminOnly,
 
 	"GET /api/v1/openapi.json": public,
 	"GET /api/v1/policies":     apiToken, "POST /api/v1/consent-status": apiToken, "POST /api/v1/enrolments": apiToken,
