@@ -3,38 +3,11 @@ package app
 import (
 	"errors"
 	"strconv"
-	"sync/atomic"
-	"time"
 
 	"accord/store"
 
 	"github.com/gofiber/fiber/v2"
 )
-
-// dailyRetention is the retention review's job: it runs about a minute
-// after start, then once a day (the ticker checks each minute whether a day
-// has passed since the last run).
-func (a *App) dailyRetention() func() {
-	var last atomic.Int64
-	return func() {
-		if now := time.Now(); now.Sub(time.Unix(0, last.Load())) >= 24*time.Hour {
-			last.Store(now.UnixNano())
-			a.sweepRetention()
-		}
-	}
-}
-
-// sweepRetention flags the accounts with no enrolment left for the
-// configured period (privacy policy: "flagged for deletion by a daily
-// review").
-func (a *App) sweepRetention() {
-	res, err := a.db.SweepRetention(a.Settings().InactiveRetentionDays)
-	if err != nil {
-		a.log.Error("retention review", "err", err)
-		return
-	}
-	a.log.Info("retention review", "flagged", res.Flagged, "cleared", res.Cleared, "total", res.Total)
-}
 
 // coursesCards are the staff tiles: accounts flagged by the retention
 // review, the audit log, and (administrators) courses.
@@ -193,18 +166,6 @@ func (a *App) postCourseDelete(c *fiber.Ctx) error {
 	}
 	a.flash(c, "ok", "courses.deleted", "Code", co.Code, "Enrolments", en, "Progress", pr)
 	return a.redirect(c, "/admin/courses")
-}
-
-// getRetention lists the accounts the retention review flagged, each with
-// a button that files a deletion request on the user's behalf.
-func (a *App) getRetention(c *fiber.Ctx) error {
-	flags, err := a.db.RetentionFlags()
-	if err != nil {
-		return err
-	}
-	p := a.page(c, "retention.title")
-	p.Data = map[string]any{"Flags": flags, "Days": a.Settings().InactiveRetentionDays}
-	return a.render(c, fiber.StatusOK, "courses/retention", "", p)
 }
 
 // getMyCourses shows a learner their courses and progress.

@@ -121,7 +121,7 @@ func TestCoursesAdmin(t *testing.T) {
 }
 
 // Ensure that the retention review flags a learner with no enrolment for
-// the configured period, shows them to staff with a deletion-request form
+// the configured period, shows them to staff with an erasure form
 // and a dashboard tile, and forgets them once enrolled again.
 func TestRetentionPage(t *testing.T) {
 	e := newEnv(t)
@@ -136,8 +136,8 @@ func TestRetentionPage(t *testing.T) {
 	c := e.client(t)
 	c.login("dee@example.org")
 	res := c.get("/admin/courses/retention").want(t, 200)
-	if !res.has("ann@example.org") || !res.has(`action="/admin/requests"`) || !res.has(`name="type" value="delete"`) {
-		t.Errorf("retention page must list ann with a deletion-request form:\n%s", res.Body)
+	if !res.has("ann@example.org") || !res.has(`action="/admin/courses/retention/erase"`) || !res.has(`name="user" value="ann@example.org"`) {
+		t.Errorf("retention page must list ann with an erasure form:\n%s", res.Body)
 	}
 	if !c.get("/admin/courses/retention?lang=fr").has("1 compte signalé pour suppression") {
 		t.Errorf("French count missing")

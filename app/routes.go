@@ -226,8 +226,14 @@ func (a *App) routes() {
 	r.Post("/admin/courses/:id<int>/unenrol", signedIn, admin, a.postUnenrol)
 	r.Post("/admin/courses/:id<int>/delete", signedIn, admin, a.postCourseDelete)
 
-	// Retention review (staff): flagged accounts → courses/retention.
+	// Retention review (staff): the purge's dry run, protected categories,
+	// flagged accounts filtered and paged → courses/retention.
 	r.Get("/admin/courses/retention", signedIn, staff, a.getRetention)
+	// Run the purge of expired categories now; erase ticked accounts (a
+	// confirmation listing what goes and what is kept, then deletion
+	// requests filed and approved) → courses/retention_confirm.
+	r.Post("/admin/courses/retention/purge", signedIn, staff, a.postRetentionPurge)
+	r.Post("/admin/courses/retention/erase", signedIn, staff, a.postRetentionErase)
 
 	// My courses (signed in): enrolments and progress → courses/mine.
 	r.Get("/profile/courses", signedIn, a.getMyCourses)

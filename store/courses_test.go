@@ -270,7 +270,7 @@ func TestSweepRetention(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			flags, _ := db.RetentionFlags()
+			flags, _, _ := db.RetentionFlags(RetentionQuery{})
 			if got := len(flags) == 1; got != tt.flag || (res.Flagged == 1) != tt.flag {
 				t.Fatalf("flagged: got %v (%+v), want %v", got, res, tt.flag)
 			}

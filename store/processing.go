@@ -3,6 +3,7 @@ package store
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -168,7 +169,13 @@ func (db *DB) Processing() (r *ProcessingRecords, err error) {
 // settings' (one value each, edited from either page).
 func processingTx(tx *bolt.Tx) (*ProcessingRecords, error) {
 	var r ProcessingRecords
-	if err := getJSON(tx.Bucket(bProcessing), recordsKey, &r); err != nil {
+	if err := getJSON(tx.Bucket(bProcessing), recordsKey, &r); errors.Is(err, ErrNotFound) {
+		def, err := DefaultProcessing() // not seeded yet (a store opened alone)
+		if err != nil {
+			return nil, err
+		}
+		r = *def
+	} else if err != nil {
 		return nil, fmt.Errorf("store: read records of processing: %w", err)
 	}
 	var s Settings

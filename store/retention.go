@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -142,27 +143,73 @@ type FlaggedUser struct {
 	Name  string
 }
 
-// RetentionFlags lists the flagged accounts, longest without enrolment first.
-func (db *DB) RetentionFlags() (out []FlaggedUser, err error) {
+// RetentionQuery filters and pages the flagged accounts.
+type RetentionQuery struct {
+	Q      string // part of the email or name, any case
+	Reason string // ReasonNoEnrolment, ReasonNeverEnrolled or "" for both
+	Offset int
+	Limit  int // 0: all
+}
+
+// RetentionFlags lists the flagged accounts matching q, longest without
+// enrolment first, and how many match. Without a search only the page's
+// accounts are read.
+func (db *DB) RetentionFlags(q RetentionQuery) (out []FlaggedUser, total int, err error) {
+	needle := strings.ToLower(strings.TrimSpace(q.Q))
 	err = db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bRetentionFlags).ForEach(func(k, v []byte) error {
+		var all []FlaggedUser
+		err := tx.Bucket(bRetentionFlags).ForEach(func(k, v []byte) error {
 			var f FlaggedUser
 			if err := json.Unmarshal(v, &f.RetentionFlag); err != nil {
 				return err
 			}
-			u, err := userTx(tx, btoi(k))
-			if errors.Is(err, ErrNotFound) {
-				return nil // erased since: the flag goes with the next erasure sweep
-			} else if err != nil {
-				return err
+			if q.Reason != "" && f.Reason != q.Reason {
+				return nil
 			}
-			f.Email, f.Name = u.Email, u.Name()
-			out = append(out, f)
+			if needle != "" {
+				u, err := userTx(tx, btoi(k))
+				if errors.Is(err, ErrNotFound) {
+					return nil // erased since: the flag went with it
+				} else if err != nil {
+					return err
+				}
+				f.Email, f.Name = u.Email, u.Name()
+				if !strings.Contains(strings.ToLower(f.Email), needle) && !strings.Contains(strings.ToLower(f.Name), needle) {
+					return nil
+				}
+			}
+			all = append(all, f)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		sort.Slice(all, func(i, j int) bool {
+			if !all[i].Since.Equal(all[j].Since) {
+				return all[i].Since.Before(all[j].Since)
+			}
+			return all[i].UserID < all[j].UserID
+		})
+		total = len(all)
+		lo, hi := min(q.Offset, total), total
+		if q.Limit > 0 {
+			hi = min(lo+q.Limit, total)
+		}
+		out = all[lo:hi]
+		if needle != "" {
+			return nil
+		}
+		for i := range out {
+			u, err := userTx(tx, out[i].UserID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			} else if err == nil {
+				out[i].Email, out[i].Name = u.Email, u.Name()
+			}
+		}
+		return nil
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
-	return out, err
+	return out, total, err
 }
 
 // CountRetentionFlags counts the flagged accounts (dashboard).
