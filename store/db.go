@@ -27,6 +27,7 @@
 //	progress_by_course         BE(courseID) BE(userID) activityID → empty
 //	enrolment_ends             BE(userID) → time the last enrolment ended (JSON)
 //	retention_flags            BE(userID) → RetentionFlag
+//	retention_flags_by_since   BE(since, unix ns) BE(userID) → reason
 //	dpo_threads                BE(id) → DPOThread (subject, status, unread mark)
 //	dpo_threads_by_user        BE(userID) BE(threadID) → empty
 //	dpo_threads_by_status      status 0x00 BE(threadID) → empty

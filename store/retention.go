@@ -31,10 +31,15 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 		now := db.now()
 		limit := time.Duration(days) * 24 * time.Hour
 		flags := tx.Bucket(bRetentionFlags)
-		var users []User
+		if err := syncFlagIndex(tx); err != nil {
+			return err
+		}
+		// Only what the rule reads is decoded: the review goes through
+		// every account each day.
+		var users []reviewed
 		guardians := map[uint64]bool{}
 		err := tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
-			var u User
+			var u reviewed
 			if err := json.Unmarshal(v, &u); err != nil {
 				return err
 			}
@@ -76,7 +81,7 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 				continue
 			}
 			f := RetentionFlag{UserID: u.ID, FlaggedAt: now, Since: since, Reason: reason}
-			if err := putJSON(flags, itob(u.ID), &f); err != nil {
+			if err := putFlag(tx, &f); err != nil {
 				return err
 			}
 			if err := db.auditTx(tx, &AuditEvent{Action: ActRetentionFlagged, SubjectID: u.ID, Detail: reason}); err != nil {
@@ -88,6 +93,14 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 		return nil
 	})
 	return res, err
+}
+
+// reviewed is what the review reads of an account.
+type reviewed struct {
+	ID         uint64    `json:"id"`
+	Role       Role      `json:"role"`
+	GuardianID uint64    `json:"guardian_id"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // lastEnrolmentEnd is when the user's last enrolment ended (zero if the user
@@ -126,14 +139,64 @@ func (db *DB) LastEnrolmentEnd(userID uint64) (end time.Time, active bool, err e
 
 // clearFlag removes the user's retention flag, if any, with an audit line.
 func (db *DB) clearFlag(tx *bolt.Tx, userID uint64, why string) error {
-	flags := tx.Bucket(bRetentionFlags)
-	if flags.Get(itob(userID)) == nil {
+	if tx.Bucket(bRetentionFlags).Get(itob(userID)) == nil {
 		return nil
 	}
-	if err := flags.Delete(itob(userID)); err != nil {
+	if err := deleteFlag(tx, userID); err != nil {
 		return err
 	}
 	return db.auditTx(tx, &AuditEvent{Action: ActRetentionCleared, SubjectID: userID, Detail: why})
+}
+
+// The flags are also indexed by the time the account's clock started, so
+// the flagged page reads its 50 rows in order without decoding every flag:
+// retention_flags_by_since holds BE(since, unix ns) BE(userID) → reason.
+
+var bRetentionBySince = []byte("retention_flags_by_since")
+
+func sinceKey(f *RetentionFlag) []byte {
+	return pairKey(uint64(f.Since.UnixNano()), itob(f.UserID))
+}
+
+func putFlag(tx *bolt.Tx, f *RetentionFlag) error {
+	if err := putJSON(tx.Bucket(bRetentionFlags), itob(f.UserID), f); err != nil {
+		return err
+	}
+	return tx.Bucket(bRetentionBySince).Put(sinceKey(f), []byte(f.Reason))
+}
+
+// deleteFlag removes the user's flag and its index entry.
+func deleteFlag(tx *bolt.Tx, userID uint64) error {
+	var f RetentionFlag
+	if err := getJSON(tx.Bucket(bRetentionFlags), itob(userID), &f); errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bRetentionBySince).Delete(sinceKey(&f)); err != nil {
+		return err
+	}
+	return tx.Bucket(bRetentionFlags).Delete(itob(userID))
+}
+
+// flagIndexInStep reports whether the index has an entry per flag (not
+// before the first review of a database whose flags predate it).
+func flagIndexInStep(tx *bolt.Tx) bool {
+	return tx.Bucket(bRetentionBySince).Stats().KeyN == tx.Bucket(bRetentionFlags).Stats().KeyN
+}
+
+// syncFlagIndex rebuilds the index when it is out of step with the flags.
+func syncFlagIndex(tx *bolt.Tx) error {
+	if flagIndexInStep(tx) {
+		return nil
+	}
+	idx := tx.Bucket(bRetentionBySince)
+	if err := deleteKeys(idx, prefixKeys(idx, nil)); err != nil {
+		return err
+	}
+	return eachJSON(tx.Bucket(bRetentionFlags), func(_ []byte, f *RetentionFlag) error {
+		return idx.Put(sinceKey(f), []byte(f.Reason))
+	})
 }
 
 // FlaggedUser is a retention flag with its account.
@@ -152,64 +215,108 @@ type RetentionQuery struct {
 }
 
 // RetentionFlags lists the flagged accounts matching q, longest without
-// enrolment first, and how many match. Without a search only the page's
-// accounts are read.
+// enrolment first, and how many match. It walks the index by start of the
+// clock and decodes only the page's flags and accounts; a search matches
+// through the users' search index.
 func (db *DB) RetentionFlags(q RetentionQuery) (out []FlaggedUser, total int, err error) {
 	needle := strings.ToLower(strings.TrimSpace(q.Q))
+	var match map[uint64]bool
+	if needle != "" {
+		if match, err = db.usersMatching(needle); err != nil {
+			return nil, 0, err
+		}
+	}
 	err = db.view(func(tx *bolt.Tx) error {
-		var all []FlaggedUser
-		err := tx.Bucket(bRetentionFlags).ForEach(func(k, v []byte) error {
-			var f FlaggedUser
-			if err := json.Unmarshal(v, &f.RetentionFlag); err != nil {
-				return err
-			}
-			if q.Reason != "" && f.Reason != q.Reason {
-				return nil
-			}
-			if needle != "" {
-				u, err := userTx(tx, btoi(k))
-				if errors.Is(err, ErrNotFound) {
-					return nil // erased since: the flag went with it
-				} else if err != nil {
-					return err
-				}
-				f.Email, f.Name = u.Email, u.Name()
-				if !strings.Contains(strings.ToLower(f.Email), needle) && !strings.Contains(strings.ToLower(f.Name), needle) {
-					return nil
-				}
-			}
-			all = append(all, f)
-			return nil
-		})
-		if err != nil {
+		if !flagIndexInStep(tx) {
+			out, total, err = scanFlags(tx, q, needle)
 			return err
 		}
-		sort.Slice(all, func(i, j int) bool {
-			if !all[i].Since.Equal(all[j].Since) {
-				return all[i].Since.Before(all[j].Since)
+		var ids []uint64
+		c := tx.Bucket(bRetentionBySince).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			id := btoi(k[8:16])
+			if (q.Reason != "" && string(v) != q.Reason) || (match != nil && !match[id]) {
+				continue
 			}
-			return all[i].UserID < all[j].UserID
-		})
-		total = len(all)
-		lo, hi := min(q.Offset, total), total
-		if q.Limit > 0 {
-			hi = min(lo+q.Limit, total)
+			if total >= q.Offset && (q.Limit <= 0 || len(ids) < q.Limit) {
+				ids = append(ids, id)
+			}
+			total++
 		}
-		out = all[lo:hi]
-		if needle != "" {
-			return nil
-		}
-		for i := range out {
-			u, err := userTx(tx, out[i].UserID)
-			if err != nil && !errors.Is(err, ErrNotFound) {
+		for _, id := range ids {
+			var f FlaggedUser
+			if err := getJSON(tx.Bucket(bRetentionFlags), itob(id), &f.RetentionFlag); err != nil {
 				return err
-			} else if err == nil {
-				out[i].Email, out[i].Name = u.Email, u.Name()
 			}
+			if u, err := userTx(tx, id); err == nil {
+				f.Email, f.Name = u.Email, u.Name()
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			out = append(out, f)
 		}
 		return nil
 	})
 	return out, total, err
+}
+
+// usersMatching is the set of accounts whose email or name contains needle
+// (lower case), from the users' search index.
+func (db *DB) usersMatching(needle string) (map[uint64]bool, error) {
+	if err := db.ensureUserIndex(); err != nil {
+		return nil, err
+	}
+	m := map[uint64]bool{}
+	db.users.mu.RLock()
+	defer db.users.mu.RUnlock()
+	for _, r := range db.users.rows {
+		if strings.Contains(r.text, needle) {
+			m[r.id] = true
+		}
+	}
+	return m, nil
+}
+
+// scanFlags is RetentionFlags by decoding every flag, for a database whose
+// flags predate their index (until the next review rebuilds it).
+func scanFlags(tx *bolt.Tx, q RetentionQuery, needle string) (out []FlaggedUser, total int, err error) {
+	var all []FlaggedUser
+	err = tx.Bucket(bRetentionFlags).ForEach(func(k, v []byte) error {
+		var f FlaggedUser
+		if err := json.Unmarshal(v, &f.RetentionFlag); err != nil {
+			return err
+		}
+		if q.Reason != "" && f.Reason != q.Reason {
+			return nil
+		}
+		u, err := userTx(tx, btoi(k))
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		f.Email, f.Name = u.Email, u.Name()
+		if needle != "" && !strings.Contains(searchText(u), needle) {
+			return nil
+		}
+		all = append(all, f)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].Since.Equal(all[j].Since) {
+			return all[i].Since.Before(all[j].Since)
+		}
+		return all[i].UserID < all[j].UserID
+	})
+	total = len(all)
+	lo, hi := min(q.Offset, total), total
+	if q.Limit > 0 {
+		hi = min(lo+q.Limit, total)
+	}
+	return all[lo:hi], total, nil
 }
 
 // CountRetentionFlags counts the flagged accounts (dashboard).
@@ -260,8 +367,9 @@ func init() {
 				return emit(&f)
 			},
 			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-				return "", tx.Bucket(bRetentionFlags).Delete(itob(userID))
+				return "", deleteFlag(tx, userID)
 			}},
+		BucketInfo{Name: string(bRetentionBySince), Class: Index, IndexOf: string(bRetentionFlags), Holds: "flagged accounts by the start of their retention clock"},
 	)
 }
 
