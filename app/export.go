@@ -117,7 +117,7 @@ func (a *App) writeExport(out io.Writer, userID uint64, tr *Translator) error {
 	if err := closeArray(); err != nil {
 		return err
 	}
-	page := l.finish(a, now)
+	page := a.finishLetter(l, now)
 	for _, t := range page.Texts {
 		tw, err := file(t.File)
 		if err != nil {

@@ -186,8 +186,6 @@ func (a *App) finishLetter(l *letter, now time.Time) *exportPage {
 	return page
 }
 
-func (l *letter) finish(a *App, now time.Time) *exportPage { return a.finishLetter(l, now) }
-
 // textFile is where a policy text goes in the ZIP: named by its SHA-256,
 // so anyone can check that the file is the text that was shown.
 func textFile(hash string) string { return "texts/" + hash + ".txt" }
