@@ -48,11 +48,15 @@ type dashItem struct {
 // getAdmin is the staff dashboard.
 func (a *App) getAdmin(c *fiber.Ctx) error {
 	p := a.page(c, "admin.title")
-	groups, err := a.dashActions(c)
+	due, err := a.db.OngoingRequests() // read once: the actions and a chart both use it
 	if err != nil {
 		return err
 	}
-	charts, err := a.dashCharts(c)
+	groups, err := a.dashActions(c, due)
+	if err != nil {
+		return err
+	}
+	charts, err := a.dashCharts(c, due)
 	if err != nil {
 		return err
 	}
@@ -69,7 +73,7 @@ func (a *App) getAdmin(c *fiber.Ctx) error {
 }
 
 // dashActions lists what needs action now, most urgent first.
-func (a *App) dashActions(c *fiber.Ctx) ([]dashGroup, error) {
+func (a *App) dashActions(c *fiber.Ctx, due []store.RequestDue) ([]dashGroup, error) {
 	tr := a.translator(c)
 	u := currentUser(c)
 	now := a.db.Now()
@@ -84,10 +88,6 @@ func (a *App) dashActions(c *fiber.Ctx) ([]dashGroup, error) {
 			g.Items = []dashItem{{Text: tr.T("dash.dpo_contact.ask")}}
 		}
 		groups = append(groups, g)
-	}
-	due, err := a.db.OngoingRequests()
-	if err != nil {
-		return nil, err
 	}
 	var late, soon []store.RequestDue
 	for _, r := range due {

@@ -13,16 +13,14 @@ import (
 // The dashboard's four charts, each with the list it stands for.
 
 // dashCharts builds the charts in display order.
-func (a *App) dashCharts(c *fiber.Ctx) ([]*chart, error) {
+// due are the ongoing requests, soonest due first.
+func (a *App) dashCharts(c *fiber.Ctx, due []store.RequestDue) ([]*chart, error) {
 	tr := a.translator(c)
 	agree, err := a.agreementChart(tr)
 	if err != nil {
 		return nil, err
 	}
-	due, err := a.requestsDueChart(tr)
-	if err != nil {
-		return nil, err
-	}
+	requests := a.requestsDueChart(tr, due)
 	choices, err := a.choicesChart(tr)
 	if err != nil {
 		return nil, err
@@ -31,7 +29,7 @@ func (a *App) dashCharts(c *fiber.Ctx) ([]*chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []*chart{agree, due, choices, visits}, nil
+	return []*chart{agree, requests, choices, visits}, nil
 }
 
 // agreementChart is the share of accounts that agreed to each active
@@ -80,11 +78,7 @@ var dueBuckets = []struct {
 
 // requestsDueChart counts the ongoing requests by status against how soon
 // they are due.
-func (a *App) requestsDueChart(tr *Translator) (*chart, error) {
-	due, err := a.db.OngoingRequests()
-	if err != nil {
-		return nil, err
-	}
+func (a *App) requestsDueChart(tr *Translator, due []store.RequestDue) *chart {
 	statuses := []store.RequestStatus{store.StatusAwaitingApproval, store.StatusApproved, store.StatusProcessing}
 	c := &chart{ID: "chart-requests", Title: tr.T("dash.chart.requests"), Desc: tr.T("dash.chart.requests.desc"),
 		Href: "/admin/requests", Link: tr.T("dash.chart.requests.link"), Empty: tr.T("dash.chart.requests.empty"),
@@ -138,7 +132,7 @@ func (a *App) requestsDueChart(tr *Translator) (*chart, error) {
 	if len(due) > 0 {
 		columns(c, cols, 1)
 	}
-	return c, nil
+	return c
 }
 
 // dashWeeks is how many ISO weeks of cookie choices the chart shows.

@@ -2,8 +2,9 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
-	"sort"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,11 +40,11 @@ func (db *DB) OngoingRequests() (out []RequestDue, err error) {
 		}
 		return nil
 	})
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].DueAt.Equal(out[j].DueAt) {
-			return out[i].DueAt.Before(out[j].DueAt)
+	slices.SortFunc(out, func(a, b RequestDue) int {
+		if c := a.DueAt.Compare(b.DueAt); c != 0 {
+			return c
 		}
-		return out[i].ID < out[j].ID
+		return cmp.Compare(a.ID, b.ID)
 	})
 	return out, err
 }
