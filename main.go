@@ -271,6 +271,10 @@ func backup(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d bytes)\n", pos[0], n)
+	// The data dir is ours alone: the head now is the copy's.
+	if head, err := db.ChainHead(); err == nil {
+		fmt.Fprintf(stdout, "chain head: entry %d %s (keep it elsewhere: accord verify --head HASH FILE)\n", head.Seq, head.HashHex())
+	}
 	return nil
 }
 
