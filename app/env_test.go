@@ -81,6 +81,10 @@ func newEnvIn(t testing.TB, dir string, set func(*Config)) *testEnv {
 		if err := db.Check(); err != nil {
 			t.Errorf("database check: %v", err)
 		}
+		// Whatever a test did through the app, the history still holds.
+		if _, err := db.VerifyChain(store.VerifyOptions{}); err != nil {
+			t.Errorf("hash chain: %v", err)
+		}
 		if err := db.Close(); err != nil {
 			t.Errorf("close the database: %v", err)
 		}
