@@ -40,7 +40,7 @@ var routeAccess = map[string]access{
 	"GET /profile/email/confirm": public, "POST /profile/email/confirm": public,
 	"GET /policies": public, "GET /policies/:id<int>": public,
 	"GET /cookies": public, "POST /cookies": public,
-	"GET /cookies/receipts/:id": public, "GET /cookies/receipts/:id/download": public,
+	"GET /cookies/receipts/:id": signedIn, "GET /cookies/receipts/:id/download": signedIn,
 	"GET /admin/backup": adminOnly,
 
 	"GET /profile": signedIn, "POST /profile": signedIn, "POST /profile/password": signedIn,
