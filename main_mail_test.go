@@ -51,17 +51,12 @@ func startServer(t testing.TB, dir, smtpAddr string) *server {
 		s.cmd.Process.Kill()
 		<-s.done
 	})
-	for i := 0; i < 200; i++ {
-		if res, err := http.Get(s.url("/healthz")); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	exited := make(chan error, 1)
+	go func() { err := <-s.done; exited <- err; s.done <- err }()
+	if err := waitHealthy(s.url(""), exited); err != nil {
+		t.Fatalf("%v:\n%s", err, s.logs.String())
 	}
-	t.Fatalf("server did not come up:\n%s", s.logs.String())
-	return nil
+	return s
 }
 
 func (s *server) url(path string) string { return "http://" + s.addr + path }

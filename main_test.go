@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -160,17 +161,9 @@ func TestServeGracefulShutdown(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	up := false
-	for i := 0; i < 100 && !up; i++ {
-		time.Sleep(50 * time.Millisecond)
-		if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			up = res.StatusCode == http.StatusOK
-			res.Body.Close()
-		}
-	}
-	if !up {
+	if err := waitHealthy("http://"+addr, nil); err != nil {
 		cmd.Process.Kill()
-		t.Fatalf("server did not come up:\n%s", logs.String())
+		t.Fatalf("%v:\n%s", err, logs.String())
 	}
 	if !strings.Contains(logs.String(), "/setup?token=") {
 		t.Errorf("no setup link in the log:\n%s", logs.String())
@@ -393,4 +386,29 @@ func TestVerifyReceipt(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "field lang") {
 		t.Errorf("edited receipt: got code %d err %q, want 1 naming the field lang", code, errOut)
 	}
+}
+
+// startBound bounds how long a child server may take to answer /healthz:
+// generous, because a race-instrumented binary starting on a loaded
+// machine can take many seconds; a server that exits ends the wait at once.
+const startBound = 2 * time.Minute
+
+// waitHealthy polls base+"/healthz" until it answers 200, the process
+// reports its exit on exited (nil: not watched), or startBound passes.
+func waitHealthy(base string, exited <-chan error) error {
+	deadline := time.Now().Add(startBound)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("server exited before it answered (%v)", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("server did not answer /healthz within %s", startBound)
 }
