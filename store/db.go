@@ -40,7 +40,7 @@
 //	data_requests              BE(id) → DataRequest (an anonymous record once its person is erased)
 //	data_requests_by_user      BE(userID) BE(requestID) → type byte, status
 //	data_requests_by_status    status 0x00 BE(requestID) → type byte, BE(due unix seconds)
-//	processing_records         BE(id) → Processing (the records of processing, GDPR art. 30)
+//	processing_records         "records" → ProcessingRecords (GDPR art. 30); "audit_purged_through" → BE(audit id)
 //	cookies                    BE(id) → Cookie (the cookie register)
 //	cookies_by_name            name → BE(id)
 //	cookie_register            "revision" → BE uint64

@@ -144,6 +144,10 @@ func purgeStatistics(_ *DB, tx *bolt.Tx, cut time.Time, dry bool) (int, error) {
 	return len(keys), deleteKeys(tx.Bucket(bVisitsDaily), keys)
 }
 
+// auditPurgedKey (in processing_records) holds the id of the last audit
+// event the purge went past, so a daily run reads only the events since.
+var auditPurgedKey = []byte("audit_purged_through")
+
 // purgeAuditDetails empties the detail of audit events older than cut; the
 // events stay (accountability). Their chain entries are tombstoned, as an
 // erasure does, so the chain still verifies.
@@ -151,7 +155,13 @@ func purgeAuditDetails(db *DB, tx *bolt.Tx, cut time.Time, dry bool) (int, error
 	b := tx.Bucket(bAudit)
 	var old []AuditEvent
 	c := b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	// Events up to the watermark were purged by an earlier run: start after.
+	var through uint64
+	if v := tx.Bucket(bProcessing).Get(auditPurgedKey); len(v) == 8 {
+		through = btoi(v)
+	}
+	last := through
+	for k, v := c.Seek(itob(through + 1)); k != nil; k, v = c.Next() {
 		var e AuditEvent
 		if err := json.Unmarshal(v, &e); err != nil {
 			return 0, err
@@ -159,12 +169,21 @@ func purgeAuditDetails(db *DB, tx *bolt.Tx, cut time.Time, dry bool) (int, error
 		if !e.Time.Before(cut) {
 			break // ids grow with time
 		}
+		last = e.ID
 		if e.Detail != "" {
 			old = append(old, e)
 		}
 	}
-	if dry || len(old) == 0 {
+	if dry {
 		return len(old), nil
+	}
+	if last != through {
+		if err := tx.Bucket(bProcessing).Put(auditPurgedKey, itob(last)); err != nil {
+			return 0, err
+		}
+	}
+	if len(old) == 0 {
+		return 0, nil
 	}
 	var seqs []uint64
 	for i := range old {
