@@ -96,7 +96,11 @@ func (a *App) postAdminDPOReply(c *fiber.Ctx) error {
 	if t, err = a.db.ReplyDPO(t.ID, currentUser(c).ID, true, in.Message); err != nil {
 		return err
 	}
-	a.tellLearner(t, "dpo.notice.answered")
+	if t.ContactEmail != "" {
+		a.answerContact(t, in.Message)
+	} else {
+		a.tellLearner(t, "dpo.notice.answered")
+	}
 	return a.afterOfficer(c, t, "dpo.replied")
 }
 

@@ -196,6 +196,14 @@ func (a *App) routes() {
 	r.Get("/password/reset", a.needMail, noStore, a.getReset)
 	r.Post("/password/reset", a.needMail, noStore, a.postReset)
 
+	// People without a usable account write to the DPO or ask for their
+	// data, confirmed by a mailed link (issue 11.6) → contact/index
+	// (contact/_form), contact/confirm.
+	r.Get(contactPath, a.getContact)
+	r.Post(contactPath, a.postContact)
+	r.Get(contactConfirmPath, noStore, a.getContactConfirm)
+	r.Post(contactConfirmPath, noStore, a.postContactConfirm)
+
 	// ===== Data requests, export, erasure (issue 5) =====
 	// Data requests of a person (no consent gate): list, file, cancel, live
 	// status, export ZIP → requests/index (requests/_form), requests/show

@@ -150,7 +150,14 @@ func frameBottom(p *Page) template.HTML {
 	var b strings.Builder
 	b.Grow(512)
 	b.WriteString("</main>\n<footer class=\"site-footer\">\n  <ul>\n    <li><a href=\"/policies\">" + x.footPolicies +
-		"</a></li>\n    <li><a href=\"/cookies\">" + x.footCookies + "</a></li>\n    <li><a href=\"/profile/dpo\">" + x.footDPO + "</a></li>\n  </ul>\n  ")
+		"</a></li>\n    <li><a href=\"/cookies\">" + x.footCookies + "</a></li>\n    <li><a href=\"")
+	// Visitors have no /profile/dpo: theirs is the public contact page.
+	if p.User != nil {
+		b.WriteString("/profile/dpo")
+	} else {
+		b.WriteString("/contact")
+	}
+	b.WriteString("\">" + x.footDPO + "</a></li>\n  </ul>\n  ")
 	if email := p.Site.DPOEmail; email != "" {
 		b.WriteString("<p class=\"dpo-contact\">" + x.dpo[0])
 		b.WriteString(html.EscapeString(p.Site.DPOName))

@@ -70,7 +70,7 @@ const frameBottomTemplate = `</main>
   <ul>
     <li><a href="/policies">{{.T "footer.policies"}}</a></li>
     <li><a href="/cookies">{{.T "footer.cookies"}}</a></li>
-    <li><a href="/profile/dpo">{{.T "footer.contact_dpo"}}</a></li>
+    <li><a href="{{if .User}}/profile/dpo{{else}}/contact{{end}}">{{.T "footer.contact_dpo"}}</a></li>
   </ul>
   {{with .Site.DPOEmail}}<p class="dpo-contact">{{$.T "footer.dpo" "Name" $.Site.DPOName}} <a href="mailto:{{.}}">{{.}}</a></p>{{end}}
 </footer>

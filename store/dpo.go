@@ -80,6 +80,13 @@ type DPOThread struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	ClosedAt  time.Time `json:"closed_at,omitzero"`
+	// Filed from /contact (store/contact.go): the address confirmed by
+	// the mailed link, the name given, and what was asked.
+	ContactEmail  string      `json:"contact_email,omitempty"`
+	ContactName   string      `json:"contact_name,omitempty"`
+	ContactKind   ContactKind `json:"contact_kind,omitempty"`
+	ContactLang   string      `json:"contact_lang,omitempty"`
+	EmailVerified bool        `json:"email_verified,omitempty"`
 	// Unread: the user wrote since the officer last replied or marked the
 	// thread read.
 	Unread bool `json:"unread,omitempty"`
