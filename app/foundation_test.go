@@ -45,7 +45,7 @@ func TestSetupLink(t *testing.T) {
 	if s := e.app.Settings(); s.DPOEmail != "" {
 		t.Errorf("DPO contact after setup: got %q %q, want none until one is named", s.DPOName, s.DPOEmail)
 	}
-	if res := e.client(t).get("/policies"); res.has("root@example.org") || !res.has(`href="/profile/dpo"`) {
+	if res := e.client(t).get("/policies"); res.has("root@example.org") || !res.has(`href="/contact"`) {
 		t.Errorf("after setup the footer must offer the contact form and not the administrator's address")
 	}
 	c.get("/setup?token="+token).want(t, http.StatusGone)
