@@ -38,6 +38,8 @@ var routeAccess = map[string]access{
 	"GET /password/forgot": public, "POST /password/forgot": public,
 	"GET /password/reset": public, "POST /password/reset": public,
 	"GET /profile/email/confirm": public, "POST /profile/email/confirm": public,
+	"GET /contact": public, "POST /contact": public,
+	"GET /contact/confirm": public, "POST /contact/confirm": public,
 	"GET /policies": public, "GET /policies/:id<int>": public,
 	"GET /cookies": public, "POST /cookies": public,
 	"GET /cookies/receipts/:id": signedIn, "GET /cookies/receipts/:id/download": signedIn,
