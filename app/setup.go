@@ -91,10 +91,18 @@ func (a *App) postSetup(c *fiber.Ctx) error {
 	if err := a.signIn(c, u); err != nil {
 		return err
 	}
-	// The first administrator's address is not published as the DPO's
-	// contact (issue 10.1: it named an account to lock and phish). Until an
-	// administrator names the officer in the settings, the footer offers
-	// the contact form, which reaches the officer's inbox.
+	// A DPO contact is always published (GDPR art. 37(7), issue 12.2): until
+	// an administrator names the officer in the settings, the first
+	// administrator is the contact, as with `accord user add --role admin`.
+	// Publishing the address no longer lets anyone lock the account: sign-in
+	// failures are counted per account and address (issue 10.1).
+	if named, err := a.db.NameDPOIfUnset(u.Name(), u.Email, u.Lang, u.ID); err != nil {
+		return err
+	} else if named {
+		if err := a.reloadSettings(); err != nil {
+			return err
+		}
+	}
 	a.flash(c, "ok", "auth.setup.done")
 	return a.redirect(c, "/admin")
 }
