@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -189,17 +188,4 @@ func (a *App) apiInvalid(c *fiber.Ctx, fields map[string]string) error {
 	ae := a.apiFail(c, fiber.StatusUnprocessableEntity, "invalid")
 	ae.Fields = fields
 	return ae
-}
-
-// newAPIValidator reports fields by their JSON names.
-func newAPIValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			return ""
-		}
-		return name
-	})
-	return v
 }

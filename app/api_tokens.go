@@ -36,7 +36,7 @@ func (d *apiDesk) allow(l *limiter, id uint64) (bool, time.Duration) {
 
 // initAPI loads the live tokens.
 func (a *App) initAPI() error {
-	a.api = &apiDesk{byHash: map[[32]byte]*store.APIToken{}, used: map[uint64]time.Time{}, validate: newAPIValidator(), perMinute: apiRatePerMinute}
+	a.api = &apiDesk{byHash: map[[32]byte]*store.APIToken{}, used: map[uint64]time.Time{}, validate: newValidator("json"), perMinute: apiRatePerMinute}
 	list, err := a.db.APITokens()
 	if err != nil {
 		return err

@@ -113,7 +113,7 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	if a.assets, err = assetURLs(cfg.Static); err != nil {
 		return nil, err
 	}
-	a.validate = newValidator()
+	a.validate = newValidator("form")
 	if a.views, err = newViewSet(cfg.Views, a.tr, a.assets, a.templateFuncs(), Langs[0], true); err != nil {
 		return nil, err
 	}
@@ -175,11 +175,12 @@ func (a *App) Shutdown(timeout time.Duration) error {
 	return err
 }
 
-// newValidator reports fields by their form names.
-func newValidator() *validator.Validate {
+// newValidator reports fields by their names in the struct tag tag ("form"
+// for forms, "json" for the API).
+func newValidator(tag string) *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("form"), ",")
+		name, _, _ := strings.Cut(f.Tag.Get(tag), ",")
 		if name == "-" {
 			return ""
 		}

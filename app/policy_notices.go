@@ -49,29 +49,15 @@ func (a *App) announce(an store.Announcement) error {
 	if v == nil || v.Status != store.StatusActive {
 		return a.db.TellPolicy(an.VersionID, store.ToldAnnounce, nil, an.After, true)
 	}
-	after := an.After
-	for {
-		select {
-		case <-a.stop:
-			return nil
-		default:
-		}
-		users, err := a.db.UsersAfter(after, policyNoticeBatch)
-		if err != nil {
-			return err
-		}
+	return a.walkUsers(an.After, func(users []store.UserBrief, after uint64, done bool) error {
 		var ids []uint64
 		for _, u := range users {
 			if a.concerned(u, v) {
 				ids = append(ids, u.ID)
 			}
-			after = u.ID
 		}
-		done := len(users) < policyNoticeBatch
-		if err := a.tellBatch(v, store.ToldAnnounce, ids, after, done); err != nil || done {
-			return err
-		}
-	}
+		return a.tellBatch(v, store.ToldAnnounce, ids, after, done)
+	})
 }
 
 // remindPending reminds, once per person and version, those who still have
@@ -87,33 +73,43 @@ func (a *App) remindPending() error {
 		if v.ActivatedAt.IsZero() || v.ActivatedAt.After(due) {
 			continue
 		}
-		var after uint64
-		for {
-			select {
-			case <-a.stop:
-				return nil
-			default:
-			}
-			users, err := a.db.UsersAfter(after, policyNoticeBatch)
-			if err != nil {
-				return err
-			}
+		if err := a.walkUsers(0, func(users []store.UserBrief, after uint64, _ bool) error {
 			var ids []uint64
 			for _, u := range users {
 				if !u.CreatedAt.After(v.ActivatedAt) && a.concerned(u, v) {
 					ids = append(ids, u.ID)
 				}
-				after = u.ID
 			}
-			if err := a.tellBatch(v, store.ToldRemind, ids, after, false); err != nil {
-				return err
-			}
-			if len(users) < policyNoticeBatch {
-				break
-			}
+			return a.tellBatch(v, store.ToldRemind, ids, after, false)
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// walkUsers reads the accounts after the id after, policyNoticeBatch at a
+// time, and gives fn each batch with the last id read and whether it was
+// the last batch. It ends early, without error, when the app stops.
+func (a *App) walkUsers(after uint64, fn func(users []store.UserBrief, after uint64, done bool) error) error {
+	for {
+		select {
+		case <-a.stop:
+			return nil
+		default:
+		}
+		users, err := a.db.UsersAfter(after, policyNoticeBatch)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			after = users[len(users)-1].ID
+		}
+		done := len(users) < policyNoticeBatch
+		if err := fn(users, after, done); err != nil || done {
+			return err
+		}
+	}
 }
 
 // concerned: an active account that must still answer v.
