@@ -37,44 +37,70 @@ type Config struct {
 	Views, Static, Locales fs.FS
 }
 
-// App is the running web application.
+// App is the running web application. It has four parts, built in this
+// order by New: what it runs on (deps), the HTTP front every feature shares
+// (front), the feature services that own their memory and their writes
+// (services, built by wire), and the background jobs' lifecycle. The parts
+// are embedded so that handlers write a.db or a.consent; each field is set
+// once, while New runs, and never reassigned.
 type App struct {
+	deps
+	front
+	services
+	lifecycle
+}
+
+// deps is what Accord runs on: the operator's configuration, the store, the
+// logger, and the settings kept in the store.
+type deps struct {
 	cfg      Config
 	db       *store.DB
 	log      *slog.Logger
+	settings atomic.Pointer[store.Settings] // swapped whole by reloadSettings
+	origin   string                         // scheme://host of the base URL
+	secure   bool                           // cookies carry Secure: the base URL is https
+}
+
+// front is the HTTP side shared by every feature: the router, rendering,
+// translation, form validation, sessions, CSRF, limits and flashes.
+type front struct {
 	web      *fiber.App
 	tr       map[string]*Translator
-	views    *viewSet // templates, one set per language
+	views    *viewSet          // templates, one set per language
+	assets   map[string]string // static file → its content-hashed URL
 	validate *validator.Validate
-	settings atomic.Pointer[store.Settings]
 	sessions *sessionCache
 	csrfKey  []byte
 	limits   *limiter
 	flashes  *flashStore
-	assets   map[string]string
-	secure   bool                   // cookies carry Secure: the base URL is https
-	mailDesk *desk                  // mail, notification counts, reset queue
-	cookies  *cookieconsent.Service // the cookie register and every latest choice
-	visits   *visitCounter          // first-party visit statistics not yet flushed
+	proxies  []netip.Prefix // whose X-Forwarded-For is believed
 	// auditActions are the audited actions, for the audit log's filter.
 	auditActions []string
-	proxies      []netip.Prefix // whose X-Forwarded-For is believed
-	saveFailures logEvery       // failed commits: one log line a minute (errors.go)
-	origin       string         // scheme://host of the base URL
+	saveFailures logEvery // failed commits: one log line a minute (errors.go)
+}
 
-	consent *consent.Service // policies: snapshot of versions, answers in memory, recording
-	texts   *policyTexts     // policy texts rendered, and what changed between two
+// services are the features that hold memory over the store; wire builds
+// them in dependency order. Nothing outside a service touches its memory.
+type services struct {
+	mailDesk       *desk                  // mail, notification counts, reset queue
+	consent        *consent.Service       // policies: snapshot of versions, answers in memory, recording
+	texts          *policyTexts           // policy texts rendered, and what changed between two
+	cookies        *cookieconsent.Service // the cookie register and every latest choice
+	visits         *visitCounter          // first-party visit statistics not yet flushed
+	api            *apiDesk               // API tokens in memory, their last uses not yet written
+	hooks          *hookSender            // webhook deliveries: the HTTP client and its shutdown
+	backupRefusals refusals               // refused /admin/backup attempts, audited by interval
+}
 
-	backupRefusals refusals // refused /admin/backup attempts, audited by interval
-
-	api   *apiDesk    // API tokens in memory, their last uses not yet written
-	hooks *hookSender // webhook deliveries: the HTTP client and its shutdown
-
+// lifecycle is the background jobs' stop signal and the group Shutdown waits on.
+type lifecycle struct {
 	stop chan struct{}
 	jobs sync.WaitGroup
 }
 
-// New builds the application over db. Call Start to run background jobs.
+// New builds the application over db, part by part in the order of App's
+// fields: deps, front, services (wire), then the routes. Call Start to run
+// background jobs.
 func New(db *store.DB, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -85,41 +111,71 @@ func New(db *store.DB, cfg Config) (*App, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	a := &App{
-		cfg:      cfg,
-		db:       db,
-		log:      cfg.Logger,
-		secure:   base.Scheme == "https",
-		origin:   base.Scheme + "://" + base.Host,
-		sessions: newSessionCache(),
-		limits:   newLimiter(db.Now),
-		flashes:  newFlashStore(db.Now),
-		stop:     make(chan struct{}),
+		deps: deps{
+			cfg:    cfg,
+			db:     db,
+			log:    cfg.Logger,
+			secure: base.Scheme == "https",
+			origin: base.Scheme + "://" + base.Host,
+		},
+		lifecycle: lifecycle{stop: make(chan struct{})},
 	}
-	if err := db.SeedSettings(store.DefaultSettings(cfg.Lang)); err != nil {
+	if err := a.seedDeps(); err != nil {
 		return nil, err
 	}
-	if err := db.SeedDefaultProcessing(); err != nil {
+	if err := a.buildFront(); err != nil {
 		return nil, err
 	}
-	if err := a.reloadSettings(); err != nil {
+	if err := a.wire(); err != nil {
 		return nil, err
 	}
-	if a.csrfKey, err = db.CSRFKey(); err != nil {
-		return nil, err
+	a.routes()
+	return a, nil
+}
+
+// seedDeps seeds the store's default settings and records of processing,
+// then loads the settings.
+func (a *App) seedDeps() error {
+	if err := a.db.SeedSettings(store.DefaultSettings(a.cfg.Lang)); err != nil {
+		return err
 	}
-	if a.tr, err = translators(cfg.Locales); err != nil {
-		return nil, err
+	if err := a.db.SeedDefaultProcessing(); err != nil {
+		return err
 	}
-	if a.assets, err = assetURLs(cfg.Static); err != nil {
-		return nil, err
+	return a.reloadSettings()
+}
+
+// buildFront builds the HTTP side: translators and templates from the
+// embedded folders, the CSRF key from the store, sessions, limits, flashes,
+// the trusted proxies and the Fiber router.
+func (a *App) buildFront() error {
+	f := &a.front
+	var err error
+	if f.csrfKey, err = a.db.CSRFKey(); err != nil {
+		return err
 	}
-	a.validate = newValidator("form")
-	if a.views, err = newViewSet(cfg.Views, a.tr, a.assets, a.templateFuncs(), Langs[0], true); err != nil {
-		return nil, err
+	if f.tr, err = translators(a.cfg.Locales); err != nil {
+		return err
 	}
-	fcfg := fiber.Config{
+	if f.auditActions, err = auditActions(a.cfg.Locales); err != nil {
+		return err
+	}
+	if f.assets, err = assetURLs(a.cfg.Static); err != nil {
+		return err
+	}
+	if f.proxies, err = parseProxies(a.cfg.TrustedProxy); err != nil {
+		return err
+	}
+	f.validate = newValidator("form")
+	f.sessions = newSessionCache()
+	f.limits = newLimiter(a.db.Now)
+	f.flashes = newFlashStore(a.db.Now)
+	if f.views, err = newViewSet(a.cfg.Views, f.tr, f.assets, a.templateFuncs(), Langs[0], true); err != nil {
+		return err
+	}
+	f.web = fiber.New(fiber.Config{
 		AppName:               "accord",
-		Views:                 a.views,
+		Views:                 f.views,
 		ErrorHandler:          a.handleError,
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
@@ -129,16 +185,8 @@ func New(db *store.DB, cfg Config) (*App, error) {
 		// Strings from the request outlive handlers (flashes, caches, jobs):
 		// Fiber must not hand out views of its reused buffers.
 		Immutable: true,
-	}
-	if a.proxies, err = parseProxies(cfg.TrustedProxy); err != nil {
-		return nil, err
-	}
-	a.web = fiber.New(fcfg)
-	if err := a.wire(); err != nil {
-		return nil, err
-	}
-	a.routes()
-	return a, nil
+	})
+	return nil
 }
 
 // Fiber returns the HTTP application (for Listen and app.Test).

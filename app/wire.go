@@ -18,10 +18,6 @@ import (
 // notification counts first (every feature notifies), then the features,
 // each seeding its default data and loading its memory.
 func (a *App) wire() error {
-	var err error
-	if a.auditActions, err = auditActions(a.cfg.Locales); err != nil {
-		return err
-	}
 	for _, init := range []func() error{
 		a.initMail,     // outbox sender, unread notification counts
 		a.initPolicies, // default policies, snapshot and answer index
