@@ -452,8 +452,8 @@ func TestDemoRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, total, _ := e.db.ListRequests(store.RequestQuery{}); total != 2 {
-		t.Errorf("got %d demo requests, want 2", total)
+	if _, total, _ := e.db.ListRequests(store.RequestQuery{}); total != 3 {
+		t.Errorf("got %d demo requests, want 3", total)
 	}
 }
 

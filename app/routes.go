@@ -255,6 +255,9 @@ func (a *App) routes() {
 	r.Get("/admin/webhooks", signedIn, admin, a.getWebhooks)
 	r.Post("/admin/webhooks", signedIn, admin, a.postWebhook)
 	r.Post("/admin/webhooks/:id<int>/delete", signedIn, admin, a.postWebhookDelete)
+	// Disable a webhook (told nothing until enabled again) or enable it → admin/webhooks.
+	r.Post("/admin/webhooks/:id<int>/disable", signedIn, admin, a.postWebhookDisable)
+	r.Post("/admin/webhooks/:id<int>/enable", signedIn, admin, a.postWebhookEnable)
 
 	// Audit log (staff): filters, pages of 50 → audit/index (audit/_table);
 	// CSV download of the same filters (audited).

@@ -88,6 +88,7 @@ var routeAccess = map[string]access{
 	"POST /admin/courses/:id<int>/delete": adminOnly,
 	"GET /admin/tokens":                   adminOnly, "POST /admin/tokens": adminOnly, "POST /admin/tokens/:id<int>/revoke": adminOnly,
 	"GET /admin/webhooks": adminOnly, "POST /admin/webhooks": adminOnly, "POST /admin/webhooks/:id<int>/delete": adminOnly,
+	"POST /admin/webhooks/:id<int>/disable": adminOnly, "POST /admin/webhooks/:id<int>/enable": adminOnly,
 
 	"GET /processing": public, "GET /processing.csv": public,
 	"GET /admin/processing": adminOnly, "POST /admin/processing/controller": adminOnly,

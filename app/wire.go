@@ -85,5 +85,5 @@ func (a *App) featureJobs() []job {
 
 // demoSteps are `accord demo`'s steps after the demo accounts exist.
 func (a *App) demoSteps() []func(io.Writer) error {
-	return []func(io.Writer) error{a.demoPolicies, a.demoCookies, a.demoDPO, a.demoRequests, a.demoCourses}
+	return []func(io.Writer) error{a.demoPolicies, a.demoCookies, a.demoDPO, a.demoRequests, a.demoCourses, a.demoPlatform, a.demoOverdue}
 }

@@ -22,6 +22,11 @@ type NewRequest struct {
 	FiledBy   Filer
 	FiledByID uint64
 	DueDays   int
+	// ReceivedAt, when set and earlier than now, is when the request
+	// reached the organisation (a letter, a mail to the DPO, an old
+	// request resubmitted...): its due date runs from then (GDPR art.
+	// 12(3): one month from receipt).
+	ReceivedAt time.Time
 	// AutoApprove starts the request as approved, with its job queued.
 	AutoApprove bool
 	// ID is the number Notices were rendered for (NextRequestID); another
@@ -75,9 +80,13 @@ func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
 			return fmt.Errorf("%w (filed as %d, rendered for %d)", ErrStale, id, in.ID)
 		}
 		now := db.now()
+		received := now
+		if !in.ReceivedAt.IsZero() && in.ReceivedAt.Before(now) {
+			received = in.ReceivedAt
+		}
 		r = &DataRequest{ID: id, UserID: in.UserID, Type: in.Type, Status: StatusAwaitingApproval,
 			Comments: in.Comments, FiledBy: in.FiledBy, FiledByID: in.FiledByID,
-			CreatedAt: now, UpdatedAt: now, DueAt: now.AddDate(0, 0, in.DueDays)}
+			CreatedAt: received, UpdatedAt: now, DueAt: received.AddDate(0, 0, in.DueDays)}
 		if err := putRequest(tx, r, ""); err != nil {
 			return err
 		}

@@ -125,7 +125,7 @@ func (db *DB) DueWebhookDeliveries(now time.Time, limit int) (out []DueDelivery,
 				continue
 			}
 			h, err := recordTx[Webhook](hooks, d.HookID)
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, ErrNotFound) || (err == nil && h.Disabled) {
 				continue
 			} else if err != nil {
 				return err

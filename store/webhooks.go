@@ -32,7 +32,9 @@ func (t WebhookEventType) Valid() bool { return slices.Contains(WebhookEvents, t
 // Audited actions of webhooks.
 const (
 	ActWebhookCreated Action = "webhook_created"
-	ActWebhookDeleted Action = "webhook_deleted"
+	ActWebhookDeleted  Action = "webhook_deleted"
+	ActWebhookDisabled Action = "webhook_disabled"
+	ActWebhookEnabled  Action = "webhook_enabled"
 )
 
 // Webhook is a URL of the training platform told of events. Its secret
@@ -43,6 +45,9 @@ type Webhook struct {
 	Events    []WebhookEventType `json:"events"`
 	Secret    string             `json:"secret"`
 	CreatedAt time.Time          `json:"created_at"`
+	// Disabled hooks are told nothing: no delivery is queued for them, and
+	// those queued before wait until the hook is enabled again.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Wants reports whether the hook subscribed to t.
@@ -125,6 +130,29 @@ func (db *DB) DeleteWebhook(id, actorID uint64) error {
 	})
 }
 
+// SetWebhookDisabled disables a hook (no delivery is queued for it, the
+// pending ones wait) or enables it again, audited; setting the state it
+// already has writes nothing.
+func (db *DB) SetWebhookDisabled(id uint64, disabled bool, actorID uint64) (*Webhook, error) {
+	var h *Webhook
+	err := db.update(func(tx *bolt.Tx) (err error) {
+		b := tx.Bucket(bWebhooks)
+		if h, err = recordTx[Webhook](b, id); err != nil || h.Disabled == disabled {
+			return err
+		}
+		h.Disabled = disabled
+		if err := putJSON(b, itob(id), h); err != nil {
+			return err
+		}
+		act := ActWebhookEnabled
+		if disabled {
+			act = ActWebhookDisabled
+		}
+		return db.auditTx(tx, &AuditEvent{Action: act, ActorID: actorID, Detail: webhookDetail(h)})
+	})
+	return h, err
+}
+
 // Webhooks lists every hook, oldest first.
 func (db *DB) Webhooks() (out []Webhook, err error) {
 	err = db.view(func(tx *bolt.Tx) (err error) {
@@ -163,7 +191,7 @@ func (db *DB) enqueueWebhooksTx(tx *bolt.Tx, events ...*WebhookEvent) error {
 		}
 		var body []byte
 		for i := range hooks {
-			if !hooks[i].Wants(ev.Type) {
+			if hooks[i].Disabled || !hooks[i].Wants(ev.Type) {
 				continue
 			}
 			if body == nil {
