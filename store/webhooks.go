@@ -31,7 +31,7 @@ func (t WebhookEventType) Valid() bool { return slices.Contains(WebhookEvents, t
 
 // Audited actions of webhooks.
 const (
-	ActWebhookCreated Action = "webhook_created"
+	ActWebhookCreated  Action = "webhook_created"
 	ActWebhookDeleted  Action = "webhook_deleted"
 	ActWebhookDisabled Action = "webhook_disabled"
 	ActWebhookEnabled  Action = "webhook_enabled"
