@@ -128,6 +128,10 @@ type bannerData struct {
 	Title      string   // the administrator's, or the shipped one
 	Text       []string // paragraphs, the administrator's or the shipped ones
 	Changes    []string // what changed since the person's last choice
+	// Refused is set when the banner's own form was refused (an htmx
+	// answer to it): only then does the banner show the form's error
+	// summary. On a full page the summary belongs to the page's form.
+	Refused bool
 }
 
 // banner is the banner for this request, going back to next.

@@ -143,6 +143,7 @@ func (a *App) answerChoice(c *fiber.Ctx, f *Form) error {
 		p.Form = f
 		if a.currentChoice(c) == nil { // refused: the banner again, with the message
 			p.Chrome.CookieBanner = a.banner(c, f.Get("next"))
+			p.Chrome.CookieBanner.Refused = f.Invalid()
 		}
 		c.Vary("HX-Request")
 		return c.Status(status).Render("cookies/_banner", p)
