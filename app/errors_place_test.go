@@ -57,7 +57,7 @@ func TestErrorSummaryStaysInItsForm(t *testing.T) {
 	e := newEnv(t)
 	for _, lang := range []string{"en", "fr"} {
 		c := e.client(t)
-		if res := c.get("/signup?lang=" + lang).want(t, http.StatusOK); !res.has(`id="cookie-banner"`) {
+		if res := c.get("/signup?lang="+lang).want(t, http.StatusOK); !res.has(`id="cookie-banner"`) {
 			t.Fatalf("%s: no cookie banner on the sign-up page of a new visitor", lang)
 		}
 		cases := []struct {
