@@ -102,26 +102,38 @@ func (a *App) apiNotFound(c *fiber.Ctx) error {
 // need, within the token's rate limit. Its last use is noted in memory.
 func (a *App) apiAuth(need store.APIScope) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		h := c.Get(fiber.HeaderAuthorization)
-		var t *store.APIToken
-		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-			t = a.api.find(strings.TrimSpace(h[7:]))
-		}
+		t, status, code := a.bearer(c, need)
 		if t == nil {
-			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="accord"`)
-			return a.apiFail(c, fiber.StatusUnauthorized, "unauthorized")
-		}
-		if ok, wait := a.api.allow(a.limits, t.ID); !ok {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
-			return a.apiFail(c, fiber.StatusTooManyRequests, "rate_limited")
-		}
-		a.api.touch(t.ID, a.db.Now())
-		if !t.Scope.Allows(need) {
-			return a.apiFail(c, fiber.StatusForbidden, "forbidden")
+			return a.apiFail(c, status, code)
 		}
 		c.Locals(ctxToken, t)
 		return c.Next()
 	}
+}
+
+// bearer is the one check of a bearer token (the API's and /metrics'): the
+// live token of the Authorization header whose scope allows need, within
+// its rate limit, its use noted in memory; or nil with the status and the
+// API error code to answer (401 with WWW-Authenticate, 429 with
+// Retry-After, 403).
+func (a *App) bearer(c *fiber.Ctx, need store.APIScope) (t *store.APIToken, status int, code string) {
+	h := c.Get(fiber.HeaderAuthorization)
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		t = a.api.find(strings.TrimSpace(h[7:]))
+	}
+	if t == nil {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="accord"`)
+		return nil, fiber.StatusUnauthorized, "unauthorized"
+	}
+	if ok, wait := a.api.allow(a.limits, t.ID); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+		return nil, fiber.StatusTooManyRequests, "rate_limited"
+	}
+	a.api.touch(t.ID, a.db.Now())
+	if !t.Scope.Allows(need) {
+		return nil, fiber.StatusForbidden, "forbidden"
+	}
+	return t, 0, ""
 }
 
 // apiCaller says which token made the call, for the audit log.

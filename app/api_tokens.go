@@ -124,7 +124,7 @@ func (a *App) flushTokenUses() {
 
 type tokenForm struct {
 	Name  string `form:"name" validate:"required,max=100"`
-	Scope string `form:"scope" validate:"required,oneof=read write"`
+	Scope string `form:"scope" validate:"required,oneof=read write metrics"`
 }
 
 // getTokens lists the API tokens and the form to create one.

@@ -90,6 +90,7 @@ type services struct {
 	api            *apiDesk               // API tokens in memory, their last uses not yet written
 	hooks          *hookSender            // webhook deliveries: the HTTP client and its shutdown
 	backupRefusals refusals               // refused /admin/backup attempts, audited by interval
+	metrics        *metricsDesk           // /metrics: request counts and latencies, the store's figures
 }
 
 // lifecycle is the background jobs' stop signal and the group Shutdown waits on.

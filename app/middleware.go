@@ -37,7 +37,9 @@ func (a *App) requestLog(c *fiber.Ctx) error {
 			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
-	a.log.Debug("request", "rid", rid, "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(), "dur", time.Since(start))
+	dur := time.Since(start)
+	a.metrics.observe(c, dur)
+	a.log.Debug("request", "rid", rid, "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(), "dur", dur)
 	return nil
 }
 

@@ -110,6 +110,9 @@ func (a *App) routes() {
 
 	// Live backup: a consistent copy of the database (audited).
 	r.Get("/admin/backup", a.getBackup)
+	// Metrics in the Prometheus text format (metrics.go): a bearer token of
+	// scope metrics, or an administrator's session.
+	r.Get("/metrics", a.metricsBearer, signedIn, admin, a.getMetrics)
 
 	// ===== Policies and consent (issue 3) =====
 
@@ -276,7 +279,7 @@ func (a *App) routes() {
 // one. "/policies" also covers "/policies.…". "/api/v1" is listed for
 // completeness: the API is mounted before the session middleware, so
 // neither this gate nor the CSRF check ever sees it.
-var gateExemptPrefixes = [...]string{"/login", "/signup", "/setup", "/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/admin", "/processing", "/contact", "/api/v1", "/static", "/healthz"}
+var gateExemptPrefixes = [...]string{"/login", "/signup", "/setup", "/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/admin", "/processing", "/contact", "/api/v1", "/static", "/healthz", "/metrics"}
 
 // gateExempt reports whether path is in one of the gateExemptPrefixes groups.
 func gateExempt(path string) bool {

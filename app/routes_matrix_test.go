@@ -43,7 +43,7 @@ var routeAccess = map[string]access{
 	"GET /policies": public, "GET /policies/:id<int>": public,
 	"GET /cookies": public, "POST /cookies": public,
 	"GET /cookies/receipts/:id": signedIn, "GET /cookies/receipts/:id/download": signedIn,
-	"GET /admin/backup": adminOnly,
+	"GET /admin/backup": adminOnly, "GET /metrics": adminOnly, // or a metrics token: metrics_test.go
 
 	"GET /profile": signedIn, "POST /profile": signedIn, "POST /profile/password": signedIn,
 	"GET /consent": signedIn, "POST /consent": signedIn,

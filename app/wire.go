@@ -19,6 +19,7 @@ import (
 // each seeding its default data and loading its memory.
 func (a *App) wire() error {
 	for _, init := range []func() error{
+		a.initMetrics,  // request counts and latencies, the store's figures
 		a.initMail,     // outbox sender, unread notification counts
 		a.initPolicies, // default policies, snapshot and answer index
 		a.initCookies,  // cookie register and latest choices

@@ -13,14 +13,16 @@ import (
 type APIScope string
 
 // The scopes: read answers GETs and status lookups; write also creates
-// learners, enrolments and progress.
+// learners, enrolments and progress; metrics reads /metrics and nothing
+// else (a scraper learns no one's consent).
 const (
-	ScopeRead  APIScope = "read"
-	ScopeWrite APIScope = "write"
+	ScopeRead    APIScope = "read"
+	ScopeWrite   APIScope = "write"
+	ScopeMetrics APIScope = "metrics"
 )
 
 // Valid reports whether s is a known scope.
-func (s APIScope) Valid() bool { return s == ScopeRead || s == ScopeWrite }
+func (s APIScope) Valid() bool { return s == ScopeRead || s == ScopeWrite || s == ScopeMetrics }
 
 // Allows reports whether a token of scope s may use a route that needs need.
 func (s APIScope) Allows(need APIScope) bool { return s == ScopeWrite || s == need }
