@@ -36,8 +36,10 @@ func (a *App) dailyRetention() func() {
 }
 
 // sweepRetention flags the accounts with no enrolment left for the
-// account's period and purges the expired categories (audited).
+// account's period, purges the expired categories (audited) and erases
+// the protected data erasures kept once their retention has ended.
 func (a *App) sweepRetention() {
+	defer a.eraseHeld()
 	res, err := a.db.SweepRetention(a.Settings().InactiveRetentionDays)
 	if err != nil {
 		a.log.Error("retention review", "err", err)

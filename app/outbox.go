@@ -69,10 +69,7 @@ func (a *App) mailAbout(aboutID uint64, address, lang, subjectKey, bodyKey strin
 // renderMail renders a mail in lang; link, a local path, is appended as an
 // absolute URL.
 func (a *App) renderMail(userID uint64, to, lang, subjectKey, bodyKey, link string, args []any) *store.OutMail {
-	tr, ok := a.tr[lang]
-	if !ok {
-		tr = a.tr[a.Settings().DefaultLang]
-	}
+	tr := a.mailTranslator(lang)
 	var b strings.Builder
 	b.WriteString(tr.T(bodyKey, args...))
 	if link != "" {
@@ -81,6 +78,15 @@ func (a *App) renderMail(userID uint64, to, lang, subjectKey, bodyKey, link stri
 	b.WriteString("\n\n-- \n" + a.Settings().SiteName + "\n" + a.cfg.BaseURL + "\n")
 	subject := strings.Join(strings.Fields(tr.T(subjectKey, args...)), " ")
 	return &store.OutMail{UserID: userID, To: to, Subject: subject, Body: b.String()}
+}
+
+// mailTranslator is the translator of a mail in lang (the site's default
+// language for an unknown one).
+func (a *App) mailTranslator(lang string) *Translator {
+	if tr, ok := a.tr[lang]; ok {
+		return tr
+	}
+	return a.tr[a.Settings().DefaultLang]
 }
 
 // absURL is the absolute URL of a local path, for links sent by mail.

@@ -66,10 +66,10 @@ func (p *Page) LangURL(l string) string {
 	return path + "?" + q.Encode()
 }
 
-// Pick is the text of a per-language map in the page's language, else in
-// the other one.
-func (p *Page) Pick(texts map[string]string) string {
-	if t := texts[p.Lang]; t != "" {
+// Pick is the text of a per-language map in the translator's language,
+// else in the other one.
+func (tr *Translator) Pick(texts map[string]string) string {
+	if t := texts[tr.Lang]; t != "" {
 		return t
 	}
 	for _, l := range Langs {

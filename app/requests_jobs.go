@@ -157,10 +157,15 @@ func (a *App) erase(r *store.DataRequest) error {
 		if err != nil {
 			return err
 		}
-		if now, later, err = a.erasureNotices(r, u); err != nil {
+		kept, err := a.db.ErasureKeeps(u.ID)
+		if err != nil {
 			return err
 		}
-		erased, err = a.db.EraseUser(store.Erasure{RequestID: r.ID, Email: u.Email, Notices: now, Later: later})
+		if now, later, err = a.erasureNotices(r, u, kept); err != nil {
+			return err
+		}
+		erased, err = a.db.EraseUser(store.Erasure{RequestID: r.ID, Email: u.Email, Notices: now, Later: later,
+			Kept: append([]store.Kept{}, kept...)})
 		return err
 	})
 	if err != nil {
@@ -190,16 +195,21 @@ func (a *App) finishErasure(id uint64) error {
 }
 
 // erasureNotices renders what the erasure of u for r tells: the last mail
-// to the person's address, in their language, written with the erasure;
-// and the "complete" notice to the guardian who filed it (the person's
-// own would go with the account), written once the request is complete.
-func (a *App) erasureNotices(r *store.DataRequest, u *store.User) (now, later []store.Notice, err error) {
+// to the person's address, in their language, written with the erasure,
+// with what it keeps (lastMailBody); and the "complete" notice to the
+// guardian who filed it (the person's own would go with the account),
+// written once the request is complete.
+func (a *App) erasureNotices(r *store.DataRequest, u *store.User, kept []store.Kept) (now, later []store.Notice, err error) {
 	done := r.Moved(store.StatusComplete, 0, "", a.db.Now())
 	done.UserID = 0 // gone with the erasure
-	if later, err = a.requestNotices(&done, store.StatusComplete); err != nil || !a.mailOn() {
-		return nil, later, err
+	if later, err = a.requestNotices(&done, store.StatusComplete); err != nil {
+		return nil, nil, err
 	}
-	last := a.renderMail(0, u.Email, u.Lang, "notice.erased.subject", "notice.erased.body", "", []any{"ID", r.ID})
+	body := lastMailBody(a.mailOn(), kept)
+	if body == "" {
+		return nil, later, nil
+	}
+	last := a.renderMail(0, u.Email, u.Lang, "notice.erased.subject", body, "", []any{"ID", r.ID, "Kept", keptLines(a.mailTranslator(u.Lang), kept)})
 	return []store.Notice{{Mail: last}}, later, nil
 }
 

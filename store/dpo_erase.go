@@ -16,10 +16,10 @@ func init() {
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return eachUserDPOThread(tx, userID, func(t *DPOThread) error { return emit(t) })
 			},
-			Erase: eraseDPOThreads},
+			Erase: eraseDPOThreads, Category: CategoryDPOThreads},
 		BucketInfo{Name: string(bDPOMessages), Class: Personal, Holds: "messages of the threads with the Data Protection Officer",
 			Records: dpoMessageRecords,
-			Erase:   eraseDPOMessages},
+			Erase:   eraseDPOMessages, Category: CategoryDPOThreads},
 		BucketInfo{Name: string(bDPOThreadsByUser), Class: Index, IndexOf: string(bDPOThreads), Holds: "account → DPO threads"},
 		BucketInfo{Name: string(bDPOUnread), Class: Index, IndexOf: string(bDPOThreads), Holds: "DPO threads the officer has not read"},
 		BucketInfo{Name: string(bDPOByStatus), Class: Index, IndexOf: string(bDPOThreads), Holds: "status → DPO threads"},

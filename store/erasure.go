@@ -52,6 +52,10 @@ type Erasure struct {
 	// "complete" notice to the guardian who filed it. They wait in the
 	// request's job.
 	Later []Notice
+	// Kept is what the notices say is kept (ErasureKeeps when they were
+	// rendered; non-nil, empty when nothing); the erasure deciding
+	// otherwise → ErrStale. nil: the notices say nothing of it.
+	Kept []Kept
 }
 
 // An erasure is one durable job in two steps, each resumable after a
@@ -102,9 +106,22 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 				return err
 			}
 		}
+		now := db.now()
+		keeps, later, err := keptTx(tx, u.ID, now)
+		if err != nil {
+			return err
+		}
+		if e.Kept != nil && !sameKept(keeps, e.Kept) {
+			return fmt.Errorf("%w (what the erasure keeps changed)", ErrStale)
+		}
 		var report []ErasureLine
 		for _, in := range Inventory() {
 			if in.Class != Personal {
+				continue
+			}
+			if later[in.Name] {
+				report = append(report, ErasureLine{Bucket: in.Name, Holds: in.Holds,
+					Kept: "protected (" + in.Category + "): kept until its retention ends, then erased"})
 				continue
 			}
 			kept, err := in.Erase(tx, u.ID)
@@ -117,8 +134,11 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 		if r, err = requestTx(tx, e.RequestID); err != nil {
 			return err
 		}
-		r.Erasure = report
+		r.Erasure, r.Kept = report, keeps
 		if err := putRequest(tx, r, r.Status); err != nil {
+			return err
+		}
+		if err := holdTx(tx, r.ID, u.ID, now, keeps); err != nil {
 			return err
 		}
 		if err := db.compactStepTx(tx, r.ID, e.Later); err != nil {

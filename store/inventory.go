@@ -35,6 +35,13 @@ type BucketInfo struct {
 	// hold about userID and says what it kept and why ("" when nothing).
 	// Required for Personal buckets.
 	Erase func(tx *bolt.Tx, userID uint64) (kept string, err error)
+	// Category is the data category (records of processing) of the
+	// bucket's records, where a protection can keep them past an erasure
+	// (erasure_held.go); "" for the rest.
+	Category string
+	// Anonymous: Erase keeps the records as anonymous ones (the category's
+	// protection is met by those).
+	Anonymous bool
 }
 
 // inventory has every bucket of the file; Open creates exactly these.

@@ -169,7 +169,7 @@ func init() {
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return eachNotification(tx, userID, false, func(n *Notification) error { return emit(n) })
 			},
-			Erase: eraseNotifications},
+			Erase: eraseNotifications, Category: CategoryNotifications},
 		BucketInfo{Name: string(bNotificationsByUser), Class: Index, IndexOf: string(bNotifications), Holds: "account → notifications"},
 	)
 }

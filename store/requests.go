@@ -105,7 +105,10 @@ type DataRequest struct {
 	ExpiresAt   time.Time     `json:"expires_at,omitzero"` // exports: downloadable until then
 	ClosedAt    time.Time     `json:"closed_at,omitzero"`
 	Anonymous   bool          `json:"anonymous,omitempty"`
-	Erasure     []ErasureLine `json:"erasure,omitempty"`
+	// Kept is what the erasure kept of protected categories, why and
+	// until when (erasure_held.go).
+	Kept    []Kept        `json:"kept,omitempty"`
+	Erasure []ErasureLine `json:"erasure,omitempty"`
 }
 
 // Overdue reports whether the request is still ongoing after its due date.
@@ -177,7 +180,7 @@ func init() {
 	registerBuckets(
 		BucketInfo{Name: string(bRequests), Class: Personal,
 			Holds:   "data requests: type, status, comments, who filed and decided, dates, the officer's note",
-			Records: requestRecords, Erase: eraseRequests},
+			Records: requestRecords, Erase: eraseRequests, Category: CategoryRequests, Anonymous: true},
 		BucketInfo{Name: string(bRequestsByUser), Class: Index, IndexOf: string(bRequests), Holds: "account → data requests, with type and status"},
 		BucketInfo{Name: string(bRequestsByStatus), Class: Index, IndexOf: string(bRequests), Holds: "status → data requests, with type and due date"},
 	)

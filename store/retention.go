@@ -23,6 +23,13 @@ type SweepResult struct {
 // enrolment, or from the account's creation for one never enrolled) is
 // flagged for deletion. Staff accounts and guardians of a minor's account
 // are never flagged. days <= 0 turns the review off.
+//
+// The review goes through every account each day, so it decodes none it
+// need not: the accounts, their enrolments, the enrolment ends and the
+// flags are all keyed by BE(user id) first, and one cursor walks each in
+// step with the accounts' keys; staff and guardians come from their
+// indexes. An account is decoded only when it may be flagged today and
+// its clock starts at its creation (never enrolled, not flagged yet).
 func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 	if days <= 0 {
 		return res, nil
@@ -30,61 +37,52 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 	err = db.update(func(tx *bolt.Tx) error {
 		now := db.now()
 		limit := time.Duration(days) * 24 * time.Hour
-		flags := tx.Bucket(bRetentionFlags)
 		if err := syncFlagIndex(tx); err != nil {
 			return err
 		}
-		// Only what the rule reads is decoded: the review goes through
-		// every account each day.
-		var users []reviewed
-		guardians := map[uint64]bool{}
-		err := tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
-			var u reviewed
-			if err := json.Unmarshal(v, &u); err != nil {
-				return err
-			}
-			users = append(users, u)
-			if u.GuardianID != 0 {
-				guardians[u.GuardianID] = true
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, u := range users {
-			since, active, err := lastEnrolmentEnd(tx, u.ID)
+		spared := sparedAccounts(tx)
+		enrolments := newStepper(tx.Bucket(bEnrolments))
+		ends := newStepper(tx.Bucket(bEnrolmentEnds))
+		flags := newStepper(tx.Bucket(bRetentionFlags))
+		var flagNow, clear []uint64
+		c := tx.Bucket(bUsers).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			id := btoi(k)
+			since, active, err := enrolmentEndIn(enrolments, ends, k)
 			if err != nil {
 				return err
 			}
-			flagged := flags.Get(itob(u.ID)) != nil
-			// A guardian's account serves their minor's: it goes with the
-			// minor's own review, not on its own.
-			if u.Role.Staff() || active || guardians[u.ID] {
+			flagged := flags.has(k)
+			if spared[id] || active {
 				if flagged {
-					if err := db.clearFlag(tx, u.ID, "review"); err != nil {
-						return err
-					}
-					res.Cleared++
+					clear = append(clear, id)
 				}
 				continue
-			}
-			reason := ReasonNoEnrolment
-			if since.IsZero() {
-				since, reason = u.CreatedAt, ReasonNeverEnrolled
 			}
 			if flagged {
 				res.Total++
 				continue
 			}
-			if now.Sub(since) < limit {
+			if !since.IsZero() && now.Sub(since) < limit {
 				continue
 			}
-			f := RetentionFlag{UserID: u.ID, FlaggedAt: now, Since: since, Reason: reason}
-			if err := putFlag(tx, &f); err != nil {
+			flagNow = append(flagNow, id)
+		}
+		for _, id := range clear {
+			if err := db.clearFlag(tx, id, "review"); err != nil {
 				return err
 			}
-			if err := db.auditTx(tx, &AuditEvent{Action: ActRetentionFlagged, SubjectID: u.ID, Detail: reason}); err != nil {
+			res.Cleared++
+		}
+		for _, id := range flagNow {
+			f, err := flagFor(tx, id, now, limit)
+			if err != nil || f == nil {
+				return err
+			}
+			if err := putFlag(tx, f); err != nil {
+				return err
+			}
+			if err := db.auditTx(tx, &AuditEvent{Action: ActRetentionFlagged, SubjectID: id, Detail: f.Reason}); err != nil {
 				return err
 			}
 			res.Flagged++
@@ -95,12 +93,109 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 	return res, err
 }
 
+// sparedAccounts are the accounts the review never flags: staff (from the
+// role index), and guardians of a minor's account (from the guardian
+// index), whose account serves their minor's and goes with the minor's
+// own review.
+func sparedAccounts(tx *bolt.Tx) map[uint64]bool {
+	out := map[uint64]bool{}
+	roles := tx.Bucket(bUsersByRole).Cursor()
+	for _, r := range []Role{RoleDPO, RoleAdmin} {
+		prefix := append([]byte(r), 0)
+		for k, _ := roles.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = roles.Next() {
+			out[btoi(k[len(prefix):])] = true
+		}
+	}
+	g := tx.Bucket(bUsersByGuardian).Cursor()
+	for k, _ := g.First(); k != nil; k, _ = g.Next() {
+		if len(k) >= 8 {
+			out[btoi(k[:8])] = true
+		}
+	}
+	return out
+}
+
+// flagFor is the flag of account id if its clock ran out (nil otherwise):
+// from the end of its last enrolment, or from its creation.
+func flagFor(tx *bolt.Tx, id uint64, now time.Time, limit time.Duration) (*RetentionFlag, error) {
+	since, _, err := lastEnrolmentEnd(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	reason := ReasonNoEnrolment
+	if since.IsZero() {
+		var u reviewed
+		if err := getJSON(tx.Bucket(bUsers), itob(id), &u); err != nil {
+			return nil, err
+		}
+		since, reason = u.CreatedAt, ReasonNeverEnrolled
+	}
+	if now.Sub(since) < limit {
+		return nil, nil
+	}
+	return &RetentionFlag{UserID: id, FlaggedAt: now, Since: since, Reason: reason}, nil
+}
+
 // reviewed is what the review reads of an account.
 type reviewed struct {
-	ID         uint64    `json:"id"`
-	Role       Role      `json:"role"`
-	GuardianID uint64    `json:"guardian_id"`
-	CreatedAt  time.Time `json:"created_at"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// stepper walks a bucket keyed by BE(user id) first in step with an
+// ascending walk over user ids: each call moves it forward only.
+type stepper struct {
+	c    *bolt.Cursor
+	k, v []byte
+}
+
+func newStepper(b *bolt.Bucket) *stepper {
+	s := &stepper{c: b.Cursor()}
+	s.k, s.v = s.c.First()
+	return s
+}
+
+// skipTo moves past the keys of accounts before id (8 bytes).
+func (s *stepper) skipTo(id []byte) {
+	for s.k != nil && bytes.Compare(s.k[:min(8, len(s.k))], id) < 0 {
+		s.k, s.v = s.c.Next()
+	}
+}
+
+// has reports whether the bucket holds a key of account id.
+func (s *stepper) has(id []byte) bool {
+	s.skipTo(id)
+	return s.k != nil && bytes.HasPrefix(s.k, id)
+}
+
+// each calls fn with each value under account id, moving past them.
+func (s *stepper) each(id []byte, fn func(v []byte) error) error {
+	for s.skipTo(id); s.k != nil && bytes.HasPrefix(s.k, id); s.k, s.v = s.c.Next() {
+		if err := fn(s.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enrolmentEndIn is lastEnrolmentEnd read from the steppers, for the
+// account whose key is id.
+func enrolmentEndIn(enrolments, ends *stepper, id []byte) (end time.Time, active bool, err error) {
+	if err := ends.each(id, func(v []byte) error { return json.Unmarshal(v, &end) }); err != nil {
+		return end, false, err
+	}
+	err = enrolments.each(id, func(v []byte) error {
+		var e Enrolment
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		if e.Active() {
+			active = true
+		} else if e.EndedAt.After(end) {
+			end = e.EndedAt
+		}
+		return nil
+	})
+	return end, active, err
 }
 
 // lastEnrolmentEnd is when the user's last enrolment ended (zero if the user
@@ -333,13 +428,13 @@ func init() {
 		BucketInfo{Name: string(bCourses), Class: NotPersonal, Holds: "courses: code and titles"},
 		BucketInfo{Name: string(bCoursesByCode), Class: Index, IndexOf: string(bCourses), Holds: "course code → course"},
 		BucketInfo{Name: string(bEnrolments), Class: Personal, Holds: "enrolments: who follows which course, since when, until when",
-			Records: recordsEnrolments, Erase: eraseEnrolments},
+			Records: recordsEnrolments, Erase: eraseEnrolments, Category: CategoryCourses},
 		BucketInfo{Name: string(bEnrolmentsByCourse), Class: Index, IndexOf: string(bEnrolments), Holds: "course → enrolled accounts"},
 		BucketInfo{Name: string(bProgress), Class: Personal, Holds: "progress in each activity of a course: status, percent, score",
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return eachProgress(tx, userID, func(p *Progress) error { return emit(p) })
 			},
-			Erase: eraseProgress},
+			Erase: eraseProgress, Category: CategoryCourses},
 		BucketInfo{Name: string(bProgressByCourse), Class: Index, IndexOf: string(bProgress), Holds: "course → progress records"},
 		BucketInfo{Name: string(bEnrolmentEnds), Class: Personal, Holds: "when the account's last enrolment ended (for the retention review)",
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
@@ -355,7 +450,7 @@ func init() {
 			},
 			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
 				return "", tx.Bucket(bEnrolmentEnds).Delete(itob(userID))
-			}},
+			}, Category: CategoryCourses},
 		BucketInfo{Name: string(bRetentionFlags), Class: Personal, Holds: "accounts flagged for deletion by the retention review",
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				var f RetentionFlag

@@ -101,6 +101,7 @@ func (db *DB) createUser(tx *bolt.Tx, u *User) error {
 	if err := reindexGuardian(tx, 0, u.GuardianID, id); err != nil {
 		return err
 	}
+	tx.OnCommit(func() { db.userCount.Add(1) })
 	return db.putUser(tx, u)
 }
 

@@ -47,9 +47,13 @@ func (db *DB) putUser(tx *bolt.Tx, u *User) error {
 	return nil
 }
 
-// forgetUser drops an erased account from the index after the commit.
+// forgetUser drops an erased account from the index and the count after
+// the commit.
 func (db *DB) forgetUser(tx *bolt.Tx, id uint64) {
-	tx.OnCommit(func() { db.users.remove(id) })
+	tx.OnCommit(func() {
+		db.users.remove(id)
+		db.userCount.Add(-1)
+	})
 }
 
 func (x *userIndex) find(id uint64) (int, bool) {
