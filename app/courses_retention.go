@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -129,6 +128,8 @@ type eraseCandidate struct {
 	User *store.User
 	Flag *store.FlaggedUser
 	Skip string // why it is not erased now (translated), or ""
+	// Kept is what its erasure keeps, why and until when (translated).
+	Kept []keptRow
 }
 
 // postRetentionErase erases the ticked flagged accounts (field user, the
@@ -159,8 +160,7 @@ func (a *App) postRetentionErase(c *fiber.Ctx) error {
 			return err
 		}
 		p := a.page(c, "retention.confirm_title")
-		erased, kept := erasurePlan(r)
-		p.Data = map[string]any{"Candidates": cands, "Erased": erased, "Kept": kept, "Users": in.User}
+		p.Data = map[string]any{"Candidates": cands, "Erased": erasedCategories(r, cands), "Users": in.User}
 		return a.render(c, fiber.StatusOK, "courses/retention_confirm", "", p)
 	}
 	me := currentUser(c)
@@ -220,6 +220,11 @@ func (a *App) eraseCandidates(tr *Translator, emails []string) ([]eraseCandidate
 		case a.db.CheckErasable(u.ID) != nil:
 			cd.Skip = tr.T("requests.last_admin")
 		}
+		kept, err := a.db.ErasureKeeps(u.ID)
+		if err != nil {
+			return nil, err
+		}
+		cd.Kept = keptRows(tr, kept)
 		out = append(out, cd)
 	}
 	return out, nil
@@ -227,22 +232,10 @@ func (a *App) eraseCandidates(tr *Translator, emails []string) ([]eraseCandidate
 
 // eraseFlagged files a deletion request for the flagged account and
 // approves it: the job runner erases it as any approved deletion (the
-// request's erasure report lists what each bucket kept). The request's
-// comments name the protected categories, kept past the erasure.
+// request's report says what each bucket kept, and what the protected
+// categories kept, why and until when).
 func (a *App) eraseFlagged(tr *Translator, cd eraseCandidate, by uint64) error {
-	r, err := a.db.Processing()
-	if err != nil {
-		return err
-	}
-	_, protected := erasurePlan(r)
-	var kept []string
-	for _, cat := range protected {
-		kept = append(kept, fmt.Sprintf("%s: %s", cat.Name[tr.Lang], cat.ProtectedWhy[tr.Lang]))
-	}
 	comments := tr.T("retention.reason."+cd.Flag.Reason, "Date", cd.Flag.Since.Format(time.DateOnly))
-	if len(kept) > 0 {
-		comments += "\n" + tr.T("retention.kept_note") + "\n" + strings.Join(kept, "\n")
-	}
 	req, err := a.createRequest(store.NewRequest{UserID: cd.User.ID, Type: store.RequestDelete, Comments: comments,
 		FiledBy: store.FiledByStaff, FiledByID: by, DueDays: a.Settings().RequestDueDays})
 	if err != nil {
@@ -255,20 +248,20 @@ func (a *App) eraseFlagged(tr *Translator, cd eraseCandidate, by uint64) error {
 	return err
 }
 
-// erasurePlan splits the categories for an account with no running
-// course: what its erasure removes, and the protected ones it keeps (a
-// running course's enrolment, the one protection that ends with the
-// enrolment, does not apply: such an account is skipped). Statistics are
-// daily totals, about no one.
-func erasurePlan(r *store.ProcessingRecords) (erased, kept []store.DataCategory) {
+// erasedCategories are the categories the candidates' erasures remove:
+// all but those one of them keeps (store.ErasureKeeps, per candidate on
+// the page), and the statistics, daily totals about no one.
+func erasedCategories(r *store.ProcessingRecords, cands []eraseCandidate) (erased []store.DataCategory) {
+	kept := map[string]bool{}
+	for _, cd := range cands {
+		for _, k := range cd.Kept {
+			kept[k.Category] = true
+		}
+	}
 	for _, c := range r.Categories {
-		switch {
-		case c.Key == store.CategoryStatistics:
-		case c.Protected && c.Key != store.CategoryCourses:
-			kept = append(kept, c)
-		default:
+		if c.Key != store.CategoryStatistics && !kept[c.Key] {
 			erased = append(erased, c)
 		}
 	}
-	return erased, kept
+	return erased
 }

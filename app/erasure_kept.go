@@ -32,13 +32,25 @@ func lastMailBody(mailOn bool, kept []store.Kept) string {
 	return "notice.erased.body"
 }
 
+// keptRow is a line of the report's "kept, and why", in the reader's
+// language.
+type keptRow struct{ Category, Name, Why, Until string }
+
+// keptRows are kept's lines in tr's language.
+func keptRows(tr *Translator, kept []store.Kept) []keptRow {
+	var out []keptRow
+	for _, k := range kept {
+		out = append(out, keptRow{k.Category, tr.Pick(k.Name), tr.Pick(k.Why), keptUntil(tr, k)})
+	}
+	return out
+}
+
 // keptLines says, one line each, what kept keeps, why and until when, in
 // tr's language.
 func keptLines(tr *Translator, kept []store.Kept) string {
 	var lines []string
-	for _, k := range kept {
-		lines = append(lines, "- "+tr.T("erasure.kept.line", "Name", tr.Pick(k.Name), "Why", tr.Pick(k.Why),
-			"Until", keptUntil(tr, k)))
+	for _, k := range keptRows(tr, kept) {
+		lines = append(lines, "- "+tr.T("erasure.kept.line", "Name", k.Name, "Why", k.Why, "Until", k.Until))
 	}
 	return strings.Join(lines, "\n")
 }

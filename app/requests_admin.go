@@ -117,7 +117,8 @@ func (a *App) showAdminRequest(c *fiber.Ctx, r *store.DataRequest, f *Form) erro
 			return err
 		}
 	}
-	p.Data = map[string]any{"Row": row, "Filer": filer, "Decider": a.personName(r.DecidedByID), "Refusal": refusal}
+	p.Data = map[string]any{"Row": row, "Filer": filer, "Decider": a.personName(r.DecidedByID), "Refusal": refusal,
+		"Kept": keptRows(p.Translator, r.Kept)}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "requests/admin_show", "", p)
 }
 

@@ -39,7 +39,7 @@ func TestRetentionErase(t *testing.T) {
 	pick := url.Values{"user": {"ann@example.org", "bob@example.org"}}
 	res := c.post("/admin/courses/retention/erase?lang=en", pick).want(t, http.StatusOK)
 	for _, s := range []string{"ann@example.org", "A deletion request is filed and approved", "no longer flagged",
-		`id="kept"`, "Data protection requests", "Security audit log", `name="confirm" value="1"`} {
+		`data-category="requests"`, "Data protection requests", "Security audit log", "kept as an anonymous record", `name="confirm" value="1"`} {
 		if !res.has(s) {
 			t.Errorf("confirmation: %q missing", s)
 		}
