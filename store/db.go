@@ -17,6 +17,7 @@
 //	password_resets            sha256(token) → PasswordReset
 //	password_reset_asks        BE(id) → ResetAsk (an address that asked for a link, until the mail job answers)
 //	email_changes              sha256(token) → EmailChange (a new address waiting for its mailed confirmation)
+//	guardian_invites           sha256(token) → GuardianInvite (the guardian a minor named, until they link; one per minor)
 //	contact_asks               sha256(token) → ContactAsk (a /contact message or request waiting for its mailed confirmation)
 //	audit                      BE(id) → AuditEvent (append-only)
 //	audit_by_user              BE(userID) BE(eventID) → empty (actor and subject)

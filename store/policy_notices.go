@@ -125,7 +125,8 @@ func (t *PolicyTold) marked(kind string) bool {
 }
 
 // TellPolicy writes, in one transaction, the notices of a batch that tell
-// kind of versionID, each with its person's mark, skipping a person already
+// kind of versionID, each with its person's mark (the person it is about:
+// AboutID when set, else the recipient), skipping a person already
 // marked (and their notice: its ID stays 0). For an announcement it also
 // records the batch's progress: after, and done once every account was
 // gone through.
@@ -137,8 +138,14 @@ func (db *DB) TellPolicy(versionID uint64, kind string, notices []Notice, after 
 			if nt.Notification == nil {
 				continue
 			}
-			key := pairKey(nt.Notification.UserID, itob(versionID))
-			t := PolicyTold{UserID: nt.Notification.UserID, VersionID: versionID}
+			// A notice about someone else (a minor's, told to their
+			// guardian) marks the person it is about.
+			who := nt.Notification.UserID
+			if nt.Notification.AboutID != 0 {
+				who = nt.Notification.AboutID
+			}
+			key := pairKey(who, itob(versionID))
+			t := PolicyTold{UserID: who, VersionID: versionID}
 			if err := getJSON(b, key, &t); err != nil && err != ErrNotFound {
 				return err
 			}

@@ -37,19 +37,22 @@ var ErrLastAdmin = errors.New("store: the last active administrator must stay")
 
 // User is an account.
 type User struct {
-	ID           uint64    `json:"id"`
-	Email        string    `json:"email"`
-	FirstName    string    `json:"first_name"`
-	LastName     string    `json:"last_name"`
-	Lang         string    `json:"lang"`
-	Role         Role      `json:"role"`
-	PasswordHash string    `json:"password_hash"`
-	Suspended    bool      `json:"suspended"`
-	BirthDate    string    `json:"birth_date,omitempty"` // YYYY-MM-DD, only when the age check asked it
-	GuardianID   uint64    `json:"guardian_id,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	LastLoginAt  time.Time `json:"last_login_at,omitzero"`
+	ID           uint64 `json:"id"`
+	Email        string `json:"email"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	Lang         string `json:"lang"`
+	Role         Role   `json:"role"`
+	PasswordHash string `json:"password_hash"`
+	Suspended    bool   `json:"suspended"`
+	BirthDate    string `json:"birth_date,omitempty"` // YYYY-MM-DD, only when the age check asked it
+	GuardianID   uint64 `json:"guardian_id,omitempty"`
+	// AwaitsGuardian: a minor who signed up and whose guardian has not
+	// accepted the invitation yet (GuardianInvite); cleared once linked.
+	AwaitsGuardian bool      `json:"awaits_guardian,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	LastLoginAt    time.Time `json:"last_login_at,omitzero"`
 }
 
 // Name is the user's full name, or the email when there is none.

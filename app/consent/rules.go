@@ -28,7 +28,8 @@ func Label(v *store.PolicyVersion, last store.AcceptStatus) string {
 
 // MayAct is the rule "who may answer for whom", in the role as:
 //   - ActorSelf: a person for themselves, unless they are a minor in a
-//     guardian's care (GDPR art. 8, loi 78-17 art. 45: the guardian answers);
+//     guardian's care (GDPR art. 8, loi 78-17 art. 45: the guardian answers),
+//     or waiting for the guardian they named at sign-up (nobody answers yet);
 //   - ActorGuardian: the guardian linked to a minor still under the age of
 //     digital consent; the right ends when the link is removed or the minor
 //     comes of age;
@@ -53,10 +54,11 @@ func MayAct(as store.ActorKind, actor, subject *store.User, today time.Time, con
 }
 
 // guarded reports whether u is a minor in a guardian's care: linked to a
-// guardian and under the age of digital consent today. A birth date that
-// cannot be read keeps the guardian in charge (the safe side).
+// guardian, or signed up and waiting for the guardian they named, and under
+// the age of digital consent today. A birth date that cannot be read keeps
+// the guardian in charge (the safe side).
 func guarded(u *store.User, today time.Time, consentAge int) bool {
-	if u.GuardianID == 0 {
+	if u.GuardianID == 0 && !u.AwaitsGuardian {
 		return false
 	}
 	birth, err := time.Parse("2006-01-02", u.BirthDate)

@@ -62,13 +62,16 @@ func TestMayAct(t *testing.T) {
 	adult := &store.User{ID: 1, Role: store.RoleLearner, BirthDate: "1990-01-01"}
 	guardian := &store.User{ID: 2, Role: store.RoleLearner}
 	minor := &store.User{ID: 3, Role: store.RoleLearner, GuardianID: 2, BirthDate: "2015-01-01"}
-	grownUp := &store.User{ID: 4, Role: store.RoleLearner, GuardianID: 2, BirthDate: "2011-11-28"}    // 15 today
-	almost := &store.User{ID: 5, Role: store.RoleLearner, GuardianID: 2, BirthDate: "2011-11-29"}     // 15 tomorrow
-	unknownBirth := &store.User{ID: 6, Role: store.RoleLearner, GuardianID: 2, BirthDate: ""}         // no birth date on record
-	unlinked := &store.User{ID: 7, Role: store.RoleLearner, BirthDate: "2015-01-01"}                  // a child with no guardian linked
-	otherMinor := &store.User{ID: 8, Role: store.RoleLearner, GuardianID: 9, BirthDate: "2015-01-01"} // someone else's minor
+	grownUp := &store.User{ID: 4, Role: store.RoleLearner, GuardianID: 2, BirthDate: "2011-11-28"}               // 15 today
+	almost := &store.User{ID: 5, Role: store.RoleLearner, GuardianID: 2, BirthDate: "2011-11-29"}                // 15 tomorrow
+	unknownBirth := &store.User{ID: 6, Role: store.RoleLearner, GuardianID: 2, BirthDate: ""}                    // no birth date on record
+	unlinked := &store.User{ID: 7, Role: store.RoleLearner, BirthDate: "2015-01-01"}                             // a child with no guardian linked
+	otherMinor := &store.User{ID: 8, Role: store.RoleLearner, GuardianID: 9, BirthDate: "2015-01-01"}            // someone else's minor
+	waiting := &store.User{ID: 12, Role: store.RoleLearner, AwaitsGuardian: true, BirthDate: "2015-01-01"}       // signed up, guardian invited
+	waitedTooLong := &store.User{ID: 13, Role: store.RoleLearner, AwaitsGuardian: true, BirthDate: "2011-11-28"} // came of age while waiting
 	dpo := &store.User{ID: 10, Role: store.RoleDPO}
 	admin := &store.User{ID: 11, Role: store.RoleAdmin}
+	selfLinked := &store.User{ID: 14, Role: store.RoleLearner, GuardianID: 14, BirthDate: "2015-01-01"} // a record that names itself
 	for _, tc := range []struct {
 		name           string
 		as             store.ActorKind
@@ -88,6 +91,12 @@ func TestMayAct(t *testing.T) {
 		{"a guardian link gone (no guardian on record) gives no right", store.ActorGuardian, guardian, unlinked, false},
 		{"a learner is nobody's guardian by being a learner", store.ActorGuardian, adult, minor, false},
 		{"a minor is not their own guardian", store.ActorGuardian, minor, minor, false},
+		{"a minor waiting for the guardian they named does not answer for themselves", store.ActorSelf, waiting, waiting, false},
+		{"a minor who came of age while waiting for a guardian answers for themselves", store.ActorSelf, waitedTooLong, waitedTooLong, true},
+		{"the invited guardian answers nothing before they accept the invitation", store.ActorGuardian, guardian, waiting, false},
+		{"a minor waiting for a guardian is not their own guardian", store.ActorGuardian, waiting, waiting, false},
+		{"staff still answer on behalf of a minor waiting for a guardian", store.ActorStaff, admin, waiting, true},
+		{"an adult is not the guardian of themselves, even if linked to themselves", store.ActorGuardian, selfLinked, selfLinked, false},
 		{"a privacy officer answers on a learner's behalf", store.ActorStaff, dpo, adult, true},
 		{"an administrator answers on a minor's behalf", store.ActorStaff, admin, minor, true},
 		{"a learner does not answer as staff", store.ActorStaff, adult, guardian, false},
