@@ -106,8 +106,12 @@ func (a *App) showUser(c *fiber.Ctx, u *store.User, f *Form) error {
 	if err != nil {
 		return err
 	}
+	invite, err := a.guardianOf(u)
+	if err != nil {
+		return err
+	}
 	me := currentUser(c)
-	p.Data = map[string]any{"Target": u, "Guardian": guardian, "Events": events, "Agreements": agreements,
+	p.Data = map[string]any{"Target": u, "Guardian": guardian, "Invite": invite, "Events": events, "Agreements": agreements,
 		"CanEdit": me.Role == store.RoleAdmin, "CanAnswer": me.Role == store.RoleAdmin && a.mayAct(store.ActorStaff, me, u),
 		"Back": "/admin/users/" + strconv.FormatUint(u.ID, 10)}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "admin/user", "", p)
@@ -287,6 +291,7 @@ func (a *App) postUserGuardian(c *fiber.Ctx) error {
 	}
 	u, err := a.changeUser(c, store.ActGuardianChanged, detail, func(u *store.User) error {
 		u.GuardianID = gid
+		u.AwaitsGuardian = u.AwaitsGuardian && gid == 0 // linked by staff: the invitation is moot
 		return nil
 	})
 	if u == nil {

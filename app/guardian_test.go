@@ -76,8 +76,8 @@ func TestMinorCannotAnswer(t *testing.T) {
 	gc.post("/profile/minors/"+itoa(m.ID)+"/policies/"+itoa(opt.ID)+"/decline", nil).want(t, http.StatusSeeOther)
 	mc := e.client(t)
 	mc.login("minor@example.org")
-	if res := mc.get("/profile/policies").want(t, http.StatusOK); !res.has("Your guardian gives or withdraws") {
-		t.Errorf("the minor's page does not say that the guardian answers")
+	if res := mc.get("/profile/policies").want(t, http.StatusOK); !res.has("&lt;guardian@example.org&gt;, gives or withdraws these agreements for you") {
+		t.Errorf("the minor's page does not say that their guardian, named, answers")
 	}
 	mc.post("/profile/policies/"+itoa(opt.ID)+"/accept", nil).want(t, http.StatusForbidden)
 	if evs, _ := e.db.UserAcceptances(m.ID); len(evs) == 0 || evs[0].Status == store.Accepted {

@@ -18,7 +18,7 @@ import (
 // (htmx: 200 + HX-Redirect), remembering where they were going (GET only).
 func (a *App) consentGate(c *fiber.Ctx) error {
 	u := currentUser(c)
-	if u == nil || !a.consent.Pending(u.ID) || gateExempt(c.Path()) {
+	if u == nil || !(a.consent.Pending(u.ID) || a.waitsForGuardian(u)) || gateExempt(c.Path()) {
 		return c.Next()
 	}
 	to := "/consent"
@@ -49,13 +49,17 @@ func (a *App) showConsent(c *fiber.Ctx, f *Form) error {
 	u := currentUser(c)
 	items, own := a.consentItems(u.ID)
 	next := safeNext(f.Get("next"))
-	if len(items) == 0 {
+	if len(items) == 0 && !a.waitsForGuardian(u) {
 		return a.redirect(c, orHome(next))
 	}
 	p := a.page(c, "consent.title")
 	p.Form = f
-	if a.guardianAnswers(u) {
-		p.Data = map[string]any{"Minor": true}
+	if a.guardianAnswers(u) { // the waiting page, naming the guardian
+		g, err := a.guardianOf(u)
+		if err != nil {
+			return err
+		}
+		p.Data = map[string]any{"Minor": true, "Guardian": g, "Waiting": a.waitsForGuardian(u), "MailOn": a.mailOn(), "InviteURL": a.absURL(guardianInvitePath)}
 		return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/consent", "", p)
 	}
 	last := a.lastAccepted(u.ID)

@@ -137,8 +137,8 @@ func TestMinorPolicies(t *testing.T) {
 	mc := e.client(t)
 	mc.login("minor@example.org")
 	res := mc.get("/consent").want(t, http.StatusOK)
-	if !res.has("your guardian must give it") || res.has(`id="consent-form"`) {
-		t.Errorf("minor: want the guardian message, not the form")
+	if !res.has("must give it for you") || !res.has("&lt;guardian@example.org&gt;") || res.has(`id="consent-form"`) {
+		t.Errorf("minor: want the guardian message naming the guardian, not the form")
 	}
 	mc.post("/consent", acceptAll(e.activeIDs())).want(t, http.StatusForbidden)
 

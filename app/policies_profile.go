@@ -98,7 +98,13 @@ func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *
 	}
 	// A minor sees their agreements; their guardian answers (GDPR art. 8).
 	canAnswer := !(self && a.guardianAnswers(subject))
-	p.Data = map[string]any{"Rows": rows, "Base": base, "Subject": subject, "Self": self, "CanAnswer": canAnswer}
+	data := map[string]any{"Rows": rows, "Base": base, "Subject": subject, "Self": self, "CanAnswer": canAnswer}
+	if !canAnswer {
+		if data["Guardian"], err = a.guardianOf(subject); err != nil {
+			return err
+		}
+	}
+	p.Data = data
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/agreements", "policies/_agreements", p)
 }
 

@@ -156,6 +156,9 @@ func (a *App) policyNotice(userID uint64, v *store.PolicyVersion, kind string) (
 	} else if err != nil {
 		return store.Notice{}, false, err
 	}
+	if a.guardianAnswers(u) {
+		return a.guardianPolicyNotice(u, v, kind)
+	}
 	t, _ := v.Text(u.Lang)
 	key := "policies.notice.changed"
 	if kind == store.ToldRemind {
@@ -164,4 +167,27 @@ func (a *App) policyNotice(userID uint64, v *store.PolicyVersion, kind string) (
 	nt, ok, err := a.noticeFor(Notice{UserID: u.ID, Subject: key + ".subject", Body: key + ".body",
 		Args: []any{"Policy", t.Name, "Summary", t.Summary, "Site", a.Settings().SiteName}, Link: "/profile/policies"})
 	return nt, ok, err
+}
+
+// guardianPolicyNotice tells minor m's guardian, in the guardian's language,
+// that m waits for them to answer v (issue 12.3); the mark is m's. A minor
+// still waiting for the guardian they named has nobody to tell yet: the
+// invitation does it.
+func (a *App) guardianPolicyNotice(m *store.User, v *store.PolicyVersion, kind string) (store.Notice, bool, error) {
+	if m.GuardianID == 0 {
+		return store.Notice{}, false, nil
+	}
+	g, err := a.db.User(m.GuardianID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Notice{}, false, nil
+	} else if err != nil {
+		return store.Notice{}, false, err
+	}
+	t, _ := v.Text(g.Lang)
+	key := "guardians.notice.changed"
+	if kind == store.ToldRemind {
+		key = "guardians.notice.reminder"
+	}
+	return a.noticeFor(Notice{UserID: g.ID, Subject: key + ".subject", Body: key + ".body", AboutID: m.ID,
+		Args: []any{"Minor", m.Name(), "Policy", t.Name, "Summary", t.Summary, "Site", a.Settings().SiteName}, Link: minorPoliciesPath(m.ID)})
 }

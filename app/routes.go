@@ -84,6 +84,7 @@ func (a *App) routes() {
 	r.Post("/admin/users/:id<int>/reactivate", signedIn, admin, a.postUserReactivate)
 	r.Post("/admin/users/:id<int>/password", signedIn, admin, a.postUserPassword)
 	r.Post("/admin/users/:id<int>/guardian", signedIn, admin, a.postUserGuardian)
+	r.Post("/admin/users/:id<int>/invitation", signedIn, admin, a.postUserInvitation) // a waiting minor's guardian, corrected
 
 	// Settings (administrators) → admin/settings.
 	r.Get("/admin/settings", signedIn, admin, a.getSettings)
@@ -131,6 +132,17 @@ func (a *App) routes() {
 	r.Post("/profile/policies/:versionID<int>/:answer", signedIn, a.postMyAnswer)
 	r.Get("/profile/minors/:userID<int>/policies", signedIn, a.getMinorPolicies)
 	r.Post("/profile/minors/:userID<int>/policies/:versionID<int>/:answer", signedIn, a.postMinorAnswer)
+
+	// A minor's guardian (issue 12.3): the invitation's page (the mailed link,
+	// or without it the signed-in account's invitations), linking the account,
+	// creating it from the link → guardians/invitation.
+	r.Get(guardianInvitePath, noStore, a.getInvitation)
+	r.Post(guardianInvitePath, noStore, a.postInvitation)
+	r.Post(guardianInvitePath+"/account", noStore, a.postInvitationAccount)
+	// The waiting minor (no consent gate) sends the invitation again, or to a
+	// corrected address → back to the waiting page, policies/consent.
+	r.Post("/profile/guardian/resend", signedIn, a.postGuardianResend)
+	r.Post("/profile/guardian", signedIn, a.postGuardianChange)
 
 	// Policy administration → policies/admin_list, admin_policy, admin_edit (policies/_preview), admin_diff.
 	r.Get("/admin/policies", signedIn, admin, a.getAdminPolicies)
@@ -274,12 +286,13 @@ func (a *App) routes() {
 // gateExemptPrefixes are the route groups open to signed-in users with
 // pending policies (CONTRACT.md): reading the policies, the cookie choice,
 // leaving, contacting the DPO or asking for one's data never require
-// agreeing; staff must be able to fix a policy they just published; the
+// agreeing; a minor waiting for their guardian corrects or re-sends the
+// invitation; staff must be able to fix a policy they just published; the
 // sign-in, sign-up and setup pages act for a new identity, not the current
 // one. "/policies" also covers "/policies.…". "/api/v1" is listed for
 // completeness: the API is mounted before the session middleware, so
 // neither this gate nor the CSRF check ever sees it.
-var gateExemptPrefixes = [...]string{"/login", "/signup", "/setup", "/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/admin", "/processing", "/contact", "/api/v1", "/static", "/healthz", "/metrics"}
+var gateExemptPrefixes = [...]string{"/login", "/signup", "/setup", "/consent", "/policies", "/cookies", "/logout", "/profile/dpo", "/profile/requests", "/profile/guardian", "/admin", "/processing", "/contact", "/api/v1", "/static", "/healthz", "/metrics"}
 
 // gateExempt reports whether path is in one of the gateExemptPrefixes groups.
 func gateExempt(path string) bool {

@@ -57,6 +57,9 @@ var routeAccess = map[string]access{
 	"GET /profile/requests/:id<int>": signedIn, "POST /profile/requests/:id<int>/cancel": signedIn,
 	"GET /profile/requests/:id<int>/download": signedIn,
 	"GET /profile/courses":                    signedIn,
+	"GET /guardian/invitation":                public, "POST /guardian/invitation": public, "POST /guardian/invitation/account": public,
+	"POST /profile/guardian": signedIn, "POST /profile/guardian/resend": signedIn,
+	"POST /admin/users/:id<int>/invitation": adminOnly,
 
 	"GET /admin":            staffOnly,
 	"GET /admin/agreements": staffOnly, "GET /admin/agreements.csv": staffOnly,

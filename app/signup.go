@@ -17,6 +17,9 @@ type signupForm struct {
 	Email     string `form:"email" validate:"required,email,max=254"`
 	Password  string `form:"password" validate:"required,min=10,max=1024"`
 	BirthDate string `form:"birth_date" validate:"omitempty,datetime=2006-01-02"`
+	// A minor names their guardian (issue 12.3); checked only for minors.
+	GuardianEmail string `form:"guardian_email" validate:"omitempty,email,max=254"`
+	GuardianName  string `form:"guardian_name" validate:"max=200"`
 }
 
 // getSignup shows the sign-up form; closed sign-up is 404.
@@ -33,7 +36,9 @@ func (a *App) getSignup(c *fiber.Ctx) error {
 func (a *App) showSignup(c *fiber.Ctx, f *Form) error {
 	p := a.page(c, "auth.signup.title")
 	p.Form = f
-	p.Data = map[string]any{"Policies": a.signupPolicies(c)}
+	set := a.Settings()
+	p.Data = map[string]any{"Policies": a.signupPolicies(c), "ConsentAge": set.DigitalConsentAge,
+		"Minor": set.AgeCheck && a.underAge(f.Get("birth_date"), set.DigitalConsentAge)}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "auth/signup", "auth/_signup_form", p)
 }
 
@@ -50,10 +55,18 @@ func (a *App) postSignup(c *fiber.Ctx) error {
 	}
 	tr := a.translator(c)
 	checkPassword(tr, f, in.Password, in.Email)
+	minor := false
 	if set.AgeCheck {
-		a.checkAge(tr, f, in.BirthDate, set.DigitalConsentAge)
+		minor = a.checkAge(tr, f, in.BirthDate, set.DigitalConsentAge)
 	}
-	a.checkSignupPolicies(c, f)
+	if minor { // the guardian agrees for them: nothing of theirs is recorded
+		if in.GuardianEmail == "" {
+			f.fail("guardian_email", tr.T("guardians.email_needed", "Age", set.DigitalConsentAge))
+		}
+		checkGuardian(tr, f, in.Email, in.GuardianEmail)
+	} else {
+		a.checkSignupPolicies(c, f)
+	}
 	if f.Invalid() {
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.showSignup(c, f)
@@ -66,6 +79,9 @@ func (a *App) postSignup(c *fiber.Ctx) error {
 		Lang: tr.Lang, Role: store.RoleLearner, PasswordHash: hash}
 	if set.AgeCheck {
 		u.BirthDate = in.BirthDate
+	}
+	if minor {
+		return a.signupMinor(c, u, guardianForm{GuardianEmail: in.GuardianEmail, GuardianName: in.GuardianName})
 	}
 	if err := a.db.CreateUser(u, 0); errors.Is(err, store.ErrEmailTaken) {
 		return a.signupTaken(c, in.Email)
@@ -113,23 +129,27 @@ func checkPassword(tr *Translator, f *Form, password, email string) {
 	}
 }
 
-// checkAge refuses a birth date under the age of digital consent: a minor is
-// registered by a guardian (GDPR art. 8, loi 78-17 art. 45).
-func (a *App) checkAge(tr *Translator, f *Form, birth string, minAge int) {
+// checkAge checks the birth date and reports whether it is under the age
+// of digital consent: a minor's guardian agrees for them (GDPR art. 8, loi
+// 78-17 art. 45), so the minor names one.
+func (a *App) checkAge(tr *Translator, f *Form, birth string, minAge int) (minor bool) {
 	if birth == "" {
 		f.fail("birth_date", tr.T("validation.required"))
-		return
+		return false
 	}
 	d, err := time.Parse("2006-01-02", birth)
 	if err != nil {
-		return // the validator already said so
+		return false // the validator already said so
 	}
 	now := a.db.Now()
 	if d.After(now) || d.Year() < 1900 {
 		f.fail("birth_date", tr.T("validation.birth_date"))
-		return
+		return false
 	}
-	if consent.Age(d, now) < minAge {
-		f.fail("birth_date", tr.T("auth.signup.minor", "Age", minAge))
-	}
+	return consent.Age(d, now) < minAge
+}
+
+// underAge reports whether birth, as typed, is a real date under minAge.
+func (a *App) underAge(birth string, minAge int) bool {
+	return a.checkAge(a.tr[a.Settings().DefaultLang], &Form{}, birth, minAge)
 }

@@ -210,6 +210,9 @@ func (db *DB) linkTx(tx *bolt.Tx, minorID uint64, g *User, notices []Notice) err
 	if err != nil {
 		return err
 	}
+	if !m.AwaitsGuardian { // staff linked a guardian meanwhile
+		return ErrNotAwaiting
+	}
 	if err := reindexGuardian(tx, m.GuardianID, g.ID, m.ID); err != nil {
 		return err
 	}
