@@ -17,19 +17,20 @@ import (
 // when the person has none. Other kinds are described from the records
 // themselves.
 var exportTypes = map[string]reflect.Type{
-	"users":           reflect.TypeFor[store.User](),
-	"acceptances":     reflect.TypeFor[store.Acceptance](),
-	"audit":           reflect.TypeFor[store.AuditEvent](),
-	"cookie_consents": reflect.TypeFor[store.CookieConsent](),
-	"data_requests":   reflect.TypeFor[store.DataRequest](),
-	"dpo_threads":     reflect.TypeFor[store.DPOThread](),
-	"dpo_messages":    reflect.TypeFor[store.DPOMessage](),
-	"notifications":   reflect.TypeFor[store.Notification](),
-	"outbox":          reflect.TypeFor[store.OutMail](),
-	"password_resets": reflect.TypeFor[store.PasswordReset](),
-	"progress":        reflect.TypeFor[store.Progress](),
-	"retention_flags": reflect.TypeFor[store.RetentionFlag](),
-	"sessions":        reflect.TypeFor[store.Session](),
+	"users":            reflect.TypeFor[store.User](),
+	"acceptances":      reflect.TypeFor[store.Acceptance](),
+	"audit":            reflect.TypeFor[store.AuditEvent](),
+	"cookie_consents":  reflect.TypeFor[store.CookieConsent](),
+	"data_requests":    reflect.TypeFor[store.DataRequest](),
+	"guardian_invites": reflect.TypeFor[store.GuardianInvite](),
+	"dpo_threads":      reflect.TypeFor[store.DPOThread](),
+	"dpo_messages":     reflect.TypeFor[store.DPOMessage](),
+	"notifications":    reflect.TypeFor[store.Notification](),
+	"outbox":           reflect.TypeFor[store.OutMail](),
+	"password_resets":  reflect.TypeFor[store.PasswordReset](),
+	"progress":         reflect.TypeFor[store.Progress](),
+	"retention_flags":  reflect.TypeFor[store.RetentionFlag](),
+	"sessions":         reflect.TypeFor[store.Session](),
 }
 
 // jsonField is one field of a JSON file: its name (nested ones as

@@ -165,7 +165,7 @@ func TestGuardianCreatesAccountFromInvitation(t *testing.T) {
 	token := e.inviteToken(t, "jane@example.org")
 
 	gc := e.client(t)
-	res := gc.get(guardianInvitePath + "?token=" + token + "&lang=fr").want(t, http.StatusOK)
+	res := gc.get(guardianInvitePath+"?token="+token+"&lang=fr").want(t, http.StatusOK)
 	if !res.has(`id="guardian-account"`) || !res.has("Lou Petit") {
 		t.Fatalf("the invitation page has no account form naming the minor:\n%s", res.Body)
 	}
@@ -183,7 +183,7 @@ func TestGuardianCreatesAccountFromInvitation(t *testing.T) {
 	if m, _ = e.db.User(m.ID); m.GuardianID != g.ID || m.AwaitsGuardian {
 		t.Errorf("minor after the guardian accepted: %+v", m)
 	}
-	e.client(t).get(guardianInvitePath + "?token=" + token).want(t, http.StatusGone)
+	e.client(t).get(guardianInvitePath+"?token="+token).want(t, http.StatusGone)
 	e.client(t).post(guardianInvitePath+"/account", form).want(t, http.StatusGone)
 
 	if res := mc.get("/consent"); !res.has("Jane Doe &lt;jane@example.org&gt;, must give it for you") {
@@ -251,7 +251,7 @@ func TestGuardianWithAccountLinks(t *testing.T) {
 	if m, _ = e.db.User(m.ID); m.GuardianID != g.ID || m.AwaitsGuardian {
 		t.Errorf("minor: %+v", m)
 	}
-	gc.get(guardianInvitePath + "?token=" + token).want(t, http.StatusGone)
+	gc.get(guardianInvitePath+"?token="+token).want(t, http.StatusGone)
 	if res := gc.get(guardianInvitePath); !res.has(`id="no-invitation"`) {
 		t.Errorf("a spent invitation is still listed")
 	}
@@ -276,8 +276,8 @@ func TestGuardianInvitationResendChangeExpire(t *testing.T) {
 	if first == second || e.mailsTo(t, "jane@exemple.org") != 2 {
 		t.Errorf("re-sent: want a second mail with a new link")
 	}
-	e.client(t).get(guardianInvitePath + "?token=" + first).want(t, http.StatusGone)
-	e.client(t).get(guardianInvitePath + "?token=" + second).want(t, http.StatusOK)
+	e.client(t).get(guardianInvitePath+"?token="+first).want(t, http.StatusGone)
+	e.client(t).get(guardianInvitePath+"?token="+second).want(t, http.StatusOK)
 
 	mc.post("/profile/guardian", url.Values{"guardian_email": {"lou@example.org"}}).want(t, http.StatusUnprocessableEntity)
 	res := mc.post("/profile/guardian", url.Values{"guardian_email": {"jane@"}}).want(t, http.StatusUnprocessableEntity)
@@ -286,13 +286,13 @@ func TestGuardianInvitationResendChangeExpire(t *testing.T) {
 	}
 	mc.post("/profile/guardian", url.Values{"guardian_email": {"jane@example.org"}, "guardian_name": {"Jane Doe"}}).want(t, http.StatusSeeOther)
 	third := e.inviteToken(t, "jane@example.org")
-	e.client(t).get(guardianInvitePath + "?token=" + second).want(t, http.StatusGone)
+	e.client(t).get(guardianInvitePath+"?token="+second).want(t, http.StatusGone)
 	if res := mc.get("/consent"); !res.has("Jane Doe &lt;jane@example.org&gt;") {
 		t.Errorf("the waiting page does not name the corrected address")
 	}
 
 	e.advance(store.GuardianInviteTTL + time.Minute)
-	e.client(t).get(guardianInvitePath + "?token=" + third).want(t, http.StatusGone)
+	e.client(t).get(guardianInvitePath+"?token="+third).want(t, http.StatusGone)
 	mc = e.client(t) // the session expired meanwhile
 	mc.login("lou@example.org")
 	if res := mc.get("/consent"); !res.has("has expired") {
@@ -302,13 +302,13 @@ func TestGuardianInvitationResendChangeExpire(t *testing.T) {
 	admin := e.user(t, "root@example.org", store.RoleAdmin)
 	ac := e.client(t)
 	ac.login(admin.Email)
-	if res := ac.get("/admin/users/" + itoa(m.ID)); !res.has(`action="/admin/users/`+itoa(m.ID)+`/invitation"`) {
+	if res := ac.get("/admin/users/" + itoa(m.ID)); !res.has(`action="/admin/users/` + itoa(m.ID) + `/invitation"`) {
 		t.Errorf("the user's page has no form to correct the invitation")
 	}
 	ac.post("/admin/users/"+itoa(m.ID)+"/invitation", url.Values{"guardian_email": {"lou@example.org"}}).want(t, http.StatusUnprocessableEntity)
 	ac.post("/admin/users/"+itoa(m.ID)+"/invitation", url.Values{"guardian_email": {"parent@example.org"}}).want(t, http.StatusSeeOther)
 	fourth := e.inviteToken(t, "parent@example.org")
-	e.client(t).get(guardianInvitePath + "?token=" + fourth).want(t, http.StatusOK)
+	e.client(t).get(guardianInvitePath+"?token="+fourth).want(t, http.StatusOK)
 	ac.post("/admin/users/"+itoa(admin.ID)+"/invitation", url.Values{"guardian_email": {"parent@example.org"}}).want(t, http.StatusUnprocessableEntity)
 
 	mc.get("/consent")
