@@ -86,15 +86,26 @@ func TestAccessibility(t *testing.T) {
 		return u.ID
 	}
 	alice, minor := id("alice@demo.test"), id("minor@demo.test")
+	// A minor waiting for the guardian they named, and the invitation's link.
+	hash, err := HashPassword(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := &store.User{Email: "waiting@example.org", FirstName: "Lou", LastName: "Petit", Lang: "en", Role: store.RoleLearner, PasswordHash: hash, BirthDate: "2015-03-01"}
+	token, tokenHash := store.NewToken()
+	if err := b.env.db.CreateMinor(waiting, store.GuardianInvite{Email: "parent@example.org", Name: "Pat Parent"}, tokenHash, nil); err != nil {
+		t.Fatal(err)
+	}
 	people := []struct {
 		who, email, password string
 		pages                []string
 	}{
-		{"visitor", "", "", []string{"/", "/policies", "/cookies", "/login", "/signup"}},
+		{"visitor", "", "", []string{"/", "/policies", "/cookies", "/login", "/signup", guardianInvitePath + "?token=" + token}},
+		{"waiting minor", waiting.Email, testPassword, []string{"/consent"}},
 		{"learner", "alice@demo.test", demoPassword, []string{"/profile", "/profile/policies", "/profile/dpo", "/profile/requests", "/profile/courses", "/notifications", "/cookies"}},
 		{"guardian", "guardian@demo.test", demoPassword, []string{"/profile", fmt.Sprintf("/profile/minors/%d/policies", minor)}},
 		{"dpo", "dpo@demo.test", demoPassword, []string{"/admin", "/admin/requests", "/admin/dpo", "/admin/agreements", fmt.Sprintf("/admin/users/%d", alice)}},
-		{"admin", "root@example.org", testPassword, []string{"/admin", "/admin/users", fmt.Sprintf("/admin/users/%d", alice), "/admin/policies", "/admin/agreements", "/admin/cookies", "/admin/requests", "/admin/dpo", "/admin/audit", "/admin/processing", "/admin/settings", "/admin/courses"}},
+		{"admin", "root@example.org", testPassword, []string{"/admin", "/admin/users", fmt.Sprintf("/admin/users/%d", alice), fmt.Sprintf("/admin/users/%d", waiting.ID), "/admin/policies", "/admin/agreements", "/admin/cookies", "/admin/requests", "/admin/dpo", "/admin/audit", "/admin/processing", "/admin/settings", "/admin/courses"}},
 	}
 	found := map[string]string{} // rule and page -> an example
 	runs := 0

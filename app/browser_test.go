@@ -72,7 +72,11 @@ type browser struct {
 
 // newBrowser serves a fresh App (like newEnv, clock set to now) and starts
 // a browser in desktop size. Both stop when the test ends.
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t *testing.T) *browser { return newBrowserWith(t, nil) }
+
+// newBrowserWith is newBrowser with the configuration changed by set (mail
+// to a test SMTP server, say).
+func newBrowserWith(t *testing.T, set func(*Config)) *browser {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test: not in -short")
@@ -88,7 +92,7 @@ func newBrowser(t *testing.T) *browser {
 		t.Skipf("no Chromium at %s: browser test skipped (apt-get install chromium)", exe)
 	}
 
-	e := newEnv(t)
+	e := newEnvWith(t, set)
 	e.mu.Lock()
 	e.now = time.Now().UTC() // cookies' expiry dates are real to the browser
 	e.mu.Unlock()

@@ -89,4 +89,22 @@
   document.addEventListener('htmx:afterSettle', function (evt) {
     if (evt.target instanceof Element) labelCells(evt.target.parentNode || evt.target);
   });
+
+  // (e) The sign-up form shows the guardian's fields (#guardian-fields) as
+  // soon as the birth date typed is under the age of digital consent
+  // (data-consent-age). Without JavaScript the server's 422 asks for them.
+  function showGuardian(evt) {
+    var el = evt.target;
+    if (!(el instanceof HTMLInputElement) || el.name !== 'birth_date' || !el.form) return;
+    var box = el.form.querySelector('#guardian-fields');
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(el.value);
+    if (!box || !m) return;
+    var now = new Date();
+    var age = now.getFullYear() - Number(m[1]);
+    var month = now.getMonth() + 1;
+    if (month < Number(m[2]) || (month === Number(m[2]) && now.getDate() < Number(m[3]))) age--;
+    box.hidden = !(age >= 0 && age < Number(box.getAttribute('data-consent-age')));
+  }
+  document.addEventListener('input', showGuardian);
+  document.addEventListener('change', showGuardian);
 })();
