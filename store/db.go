@@ -114,7 +114,8 @@ type DB struct {
 	// finds the store in use and starts waiting for a moment alone.
 	compactWaiting func()
 	// FaultHook, when set (fault tests only), is called at each named
-	// point of an erasure (FaultPoints), where a test may kill the process.
+	// point of an erasure (FaultPoints) or of a guardian invitation
+	// (FaultMinorCreating…), where a test may kill the process.
 	FaultHook func(point string)
 }
 

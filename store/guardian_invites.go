@@ -21,6 +21,15 @@ const (
 	ActGuardianLinked  Action = "guardian_linked"
 )
 
+// The named points of an invitation where a fault test kills the process
+// (DB.FaultHook).
+const (
+	FaultMinorCreating   = "guardian.minor_creating"   // in the transaction: the minor's account written, the invitation and mail not yet
+	FaultMinorCreated    = "guardian.minor_created"    // committed: account, invitation and mail; the minor not yet signed in
+	FaultGuardianLinking = "guardian.guardian_linking" // in the transaction: the guardian's account written, the link not yet
+	FaultGuardianCreated = "guardian.guardian_created" // committed: the guardian's account, the link, the invitation spent; not yet signed in
+)
+
 // GuardianInviteTTL is how long an invitation's link works.
 const GuardianInviteTTL = 7 * 24 * time.Hour
 
@@ -52,7 +61,7 @@ func (inv *GuardianInvite) Expired(now time.Time) bool { return !now.Before(inv.
 // in-app notice of an account with the address), in one transaction. The
 // notices speak of u: their AboutID is set here.
 func (db *DB) CreateMinor(u *User, inv GuardianInvite, hash [32]byte, notices []Notice) error {
-	return db.update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		u.AwaitsGuardian, u.GuardianID = true, 0
 		if err := db.createUser(tx, u); err != nil {
 			return err
@@ -60,8 +69,13 @@ func (db *DB) CreateMinor(u *User, inv GuardianInvite, hash [32]byte, notices []
 		if err := db.auditTx(tx, &AuditEvent{Action: ActUserCreated, ActorID: u.ID, SubjectID: u.ID, Detail: string(u.Role)}); err != nil {
 			return err
 		}
+		db.fault(FaultMinorCreating)
 		return db.inviteTx(tx, u, inv, hash, u.ID, notices)
 	})
+	if err == nil {
+		db.fault(FaultMinorCreated)
+	}
+	return err
 }
 
 // InviteGuardian replaces minorID's invitation by a new one (sent again,
@@ -179,7 +193,7 @@ func (db *DB) LinkGuardian(minorID, guardianID uint64, notices []Notice) error {
 // invitation and links it as the minor's guardian, in one transaction
 // (ErrEmailTaken when the address has an account by now).
 func (db *DB) CreateGuardian(g *User, minorID uint64, notices []Notice) error {
-	return db.update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		inv, _, err := inviteOfTx(tx, minorID)
 		if err != nil {
 			return err
@@ -191,8 +205,13 @@ func (db *DB) CreateGuardian(g *User, minorID uint64, notices []Notice) error {
 		if err := db.auditTx(tx, &AuditEvent{Action: ActUserCreated, ActorID: g.ID, SubjectID: g.ID, Detail: string(g.Role)}); err != nil {
 			return err
 		}
+		db.fault(FaultGuardianLinking)
 		return db.linkTx(tx, minorID, g, notices)
 	})
+	if err == nil {
+		db.fault(FaultGuardianCreated)
+	}
+	return err
 }
 
 func (db *DB) linkTx(tx *bolt.Tx, minorID uint64, g *User, notices []Notice) error {
