@@ -297,6 +297,9 @@ func (a *App) postUserGuardian(c *fiber.Ctx) error {
 	if u == nil {
 		return err
 	}
+	if err := a.tellGuardianWaiting(u); err != nil {
+		return err
+	}
 	a.flash(c, "ok", "admin.users.guardian_saved")
 	return a.redirect(c, "/admin/users/"+strconv.FormatUint(u.ID, 10))
 }

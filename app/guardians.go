@@ -148,3 +148,14 @@ func (a *App) linkedNotice(minorID uint64, g *store.User) ([]store.Notice, error
 	}
 	return []store.Notice{nt}, nil
 }
+
+// tellGuardianWaiting tells minor m's guardian, in the app and by mail in
+// their language, that m waits for them to answer policies (staff linked
+// them; an invitation's guardian lands on the page instead).
+func (a *App) tellGuardianWaiting(m *store.User) error {
+	if m.GuardianID == 0 || !a.guardianAnswers(m) || !a.consent.Pending(m.ID) {
+		return nil
+	}
+	return a.notify(Notice{UserID: m.GuardianID, Subject: "guardians.waiting_for_you.subject", Body: "guardians.waiting_for_you.body",
+		Args: []any{"Minor", m.Name(), "Site", a.Settings().SiteName}, Link: minorPoliciesPath(m.ID), AboutID: m.ID})
+}

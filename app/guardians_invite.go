@@ -89,6 +89,9 @@ func (a *App) invitationRows(c *fiber.Ctx, token string) ([]invitationRow, error
 		} else if err != nil {
 			return nil, err
 		}
+		if !m.AwaitsGuardian { // staff linked a guardian meanwhile: the invitation is moot
+			continue
+		}
 		rows = append(rows, invitationRow{Invite: &invs[i], Minor: m})
 	}
 	if token != "" && len(rows) == 0 {

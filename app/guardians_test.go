@@ -398,3 +398,43 @@ func TestGuardianToldOfPolicyChange(t *testing.T) {
 		t.Errorf("guardian: got %d reminders about the minor, want 1", reminded)
 	}
 }
+
+// Ensure that staff linking a guardian to a waiting minor ends the wait
+// for an invitation (its link no longer works), tells the guardian in
+// their language that the minor waits for them, and never links a minor
+// to themselves.
+func TestStaffLinksWaitingMinor(t *testing.T) {
+	e := newMailEnv(t, freeAddr(t))
+	admin := e.user(t, "root@example.org", store.RoleAdmin)
+	g := e.person(t, "jane@example.org", store.RoleLearner, "Jane", "Doe", "fr")
+	mc := e.client(t)
+	mc.get("/signup")
+	mc.post("/signup", minorSignup("lou@example.org", "parent@example.org", "")).want(t, http.StatusSeeOther)
+	m, _ := e.db.UserByEmail("lou@example.org")
+	token := e.inviteToken(t, "parent@example.org")
+
+	ac := e.client(t)
+	ac.login(admin.Email)
+	ac.get("/admin/users/" + itoa(m.ID))
+	ac.post("/admin/users/"+itoa(m.ID)+"/guardian", url.Values{"guardian": {"lou@example.org"}}).want(t, http.StatusUnprocessableEntity)
+	ac.post("/admin/users/"+itoa(m.ID)+"/guardian", url.Values{"guardian": {"jane@example.org"}}).want(t, http.StatusSeeOther)
+	if m, _ = e.db.User(m.ID); m.GuardianID != g.ID || m.AwaitsGuardian {
+		t.Errorf("minor after staff linked: %+v", m)
+	}
+	e.client(t).get(guardianInvitePath + "?token=" + token).want(t, http.StatusGone)
+	ns := e.notices(t, g)
+	if len(ns) != 1 || ns[0].Subject != "guardians.waiting_for_you.subject" || ns[0].Link != minorPoliciesPath(m.ID) {
+		t.Errorf("guardian: got %+v, want one notice that the minor waits", ns)
+	}
+	found := false
+	for _, ml := range e.outbox(t) {
+		found = found || (ml.To == "jane@example.org" && strings.Contains(ml.Subject, "vous attend"))
+	}
+	if !found {
+		t.Errorf("no mail in French to the guardian")
+	}
+	if res := mc.get("/consent"); !res.has("Jane Doe &lt;jane@example.org&gt;") || res.has(`id="guardian-invite"`) {
+		t.Errorf("the minor's page does not name the linked guardian, or still offers the invitation")
+	}
+	mc.post("/profile/guardian/resend", nil).want(t, http.StatusNotFound)
+}
