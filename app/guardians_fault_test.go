@@ -99,7 +99,7 @@ func TestGuardianInvitationAfterSIGKILL(t *testing.T) {
 					t.Errorf("killed in the transaction, the minor is linked: %+v", m)
 				}
 				c := e.client(t)
-				c.get(guardianInvitePath + "?token=" + token).want(t, http.StatusOK)
+				c.get(guardianInvitePath+"?token="+token).want(t, http.StatusOK)
 				c.post(guardianInvitePath+"/account", guardianAccount(token)).want(t, http.StatusSeeOther)
 			case store.FaultGuardianCreated:
 				g, err := e.db.UserByEmail("jane@example.org")
@@ -110,7 +110,7 @@ func TestGuardianInvitationAfterSIGKILL(t *testing.T) {
 				if m.GuardianID != g.ID || m.AwaitsGuardian {
 					t.Errorf("after the restart the minor is %+v; want linked to %d", m, g.ID)
 				}
-				e.client(t).get(guardianInvitePath + "?token=" + token).want(t, http.StatusGone)
+				e.client(t).get(guardianInvitePath+"?token="+token).want(t, http.StatusGone)
 				e.agreeAll(t, g)
 				c := e.client(t)
 				c.login("jane@example.org")

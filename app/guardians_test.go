@@ -421,7 +421,7 @@ func TestStaffLinksWaitingMinor(t *testing.T) {
 	if m, _ = e.db.User(m.ID); m.GuardianID != g.ID || m.AwaitsGuardian {
 		t.Errorf("minor after staff linked: %+v", m)
 	}
-	e.client(t).get(guardianInvitePath + "?token=" + token).want(t, http.StatusGone)
+	e.client(t).get(guardianInvitePath+"?token="+token).want(t, http.StatusGone)
 	ns := e.notices(t, g)
 	if len(ns) != 1 || ns[0].Subject != "guardians.waiting_for_you.subject" || ns[0].Link != minorPoliciesPath(m.ID) {
 		t.Errorf("guardian: got %+v, want one notice that the minor waits", ns)
