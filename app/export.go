@@ -47,10 +47,12 @@ func (p *pooledFlate) Close() error {
 	return err
 }
 
-// writeExport writes to out the ZIP of everything Accord holds about userID,
-// its index.html and README.txt in tr's language. The records come from one
-// read transaction; the letter is put together after it ended.
-func (a *App) writeExport(out io.Writer, userID uint64, tr *Translator) error {
+// writeExport writes to out the ZIP of everything Accord holds about userID
+// (or, when courses is not empty, only their enrolments and progress in
+// those courses, which index.html says), its index.html and README.txt in
+// tr's language. The records come from one read transaction; the letter is
+// put together after it ended.
+func (a *App) writeExport(out io.Writer, userID uint64, courses []uint64, tr *Translator) error {
 	zw := zip.NewWriter(out)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 		fw := flateWriters.Get().(*flate.Writer)
@@ -111,13 +113,19 @@ func (a *App) writeExport(out io.Writer, userID uint64, tr *Translator) error {
 		l.add(v)
 		return nil
 	}
-	if err := a.db.ExportUser(userID, start, emit); err != nil {
+	if err := a.db.ExportUserCourses(userID, courses, start, emit); err != nil {
 		return err
 	}
 	if err := closeArray(); err != nil {
 		return err
 	}
 	page := a.finishLetter(l, now)
+	if len(courses) > 0 {
+		page.Courses = a.courseTitles(courses, tr.Lang)
+		if page.User == nil { // the account is not in a limited export: greet them still
+			page.User, _ = a.db.User(userID)
+		}
+	}
 	for _, t := range page.Texts {
 		tw, err := file(t.File)
 		if err != nil {
@@ -154,7 +162,7 @@ func (a *App) sendExportZIP(c *fiber.Ctx, r *store.DataRequest) error {
 		Audit: store.AuditEvent{Action: store.ActExportDownloaded, ActorID: currentUser(c).ID, SubjectID: r.UserID,
 			Detail: fmt.Sprintf("request %d", r.ID)},
 	}
-	return a.sendDownload(c, d, func(w io.Writer) error { return a.writeExport(w, r.UserID, tr) })
+	return a.sendDownload(c, d, func(w io.Writer) error { return a.writeExport(w, r.UserID, r.Courses, tr) })
 }
 
 // kindLabel names a kind of data in the reader's language, or by what the

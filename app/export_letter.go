@@ -31,6 +31,7 @@ type exportPage struct {
 	Sections  []*letterSection // kinds with records, in letterOrder
 	Empty     []*letterSection // kinds with nothing about the person
 	Texts     []letterText     // the policy texts answered
+	Courses   []string         // a limited export: the only courses it holds
 }
 
 // letterSection is one kind of data in the letter.

@@ -39,7 +39,7 @@ func TestExportLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	var zip bytes.Buffer
-	if err := e.app.writeExport(&zip, zoe.ID, e.app.tr["fr"]); err != nil {
+	if err := e.app.writeExport(&zip, zoe.ID, nil, e.app.tr["fr"]); err != nil {
 		t.Fatal(err)
 	}
 	files := unzip(t, zip.String())

@@ -13,9 +13,10 @@ import (
 // requestForm is a data request filed by a person, or by their guardian
 // (User = the minor's email).
 type requestForm struct {
-	Type     string `form:"type" validate:"required,oneof=export delete other"`
-	Comments string `form:"comments" validate:"max=2000"`
-	User     string `form:"user" validate:"omitempty,email,max=254"`
+	Type     string   `form:"type" validate:"required,oneof=export delete other"`
+	Comments string   `form:"comments" validate:"max=2000"`
+	User     string   `form:"user" validate:"omitempty,email,max=254"`
+	Course   []uint64 `form:"course" validate:"max=100"` // an export limited to these courses
 }
 
 // reqRow is one request as a template shows it; the status fragment
@@ -26,7 +27,8 @@ type reqRow struct {
 	Person  string // whom it is about (a minor's name for a guardian, a user for staff)
 	Base    string // /profile/requests or /admin/requests
 	Overdue bool
-	CanGet  bool // the viewer may download the export
+	CanGet  bool     // the viewer may download the export
+	Courses []string // the courses a limited export holds (request pages only)
 }
 
 // Live reports whether the status is about to change by itself, so the
@@ -155,7 +157,11 @@ func (a *App) showRequests(c *fiber.Ctx, f *Form) error {
 			rows = append(rows, a.row(p, r, "/profile/requests", names[r.UserID]))
 		}
 	}
-	p.Data = map[string]any{"Rows": rows, "Minors": minors, "Types": store.RequestTypes}
+	courses, err := a.db.UserCourses(me.ID)
+	if err != nil {
+		return err
+	}
+	p.Data = map[string]any{"Rows": rows, "Minors": minors, "Types": store.RequestTypes, "Courses": courses}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "requests/index", "requests/_form", p)
 }
 
@@ -174,8 +180,10 @@ func (a *App) postRequest(c *fiber.Ctx) error {
 			subject, filer = m, store.FiledByGuardian
 		}
 	}
+	t := store.RequestType(in.Type)
+	a.checkCourses(c, f, t, in.Course, subject)
 	if !f.Invalid() {
-		a.fileRequest(c, f, subject, store.RequestType(in.Type), in.Comments, filer, me.ID)
+		a.fileRequest(c, f, subject, store.NewRequest{Type: t, Comments: in.Comments, FiledBy: filer, FiledByID: me.ID, Courses: in.Course})
 	}
 	if f.Invalid() {
 		f.Status = fiber.StatusUnprocessableEntity
@@ -185,23 +193,26 @@ func (a *App) postRequest(c *fiber.Ctx) error {
 	return a.redirect(c, "/profile/requests")
 }
 
-// fileRequest files a request (auto-approved when the settings say so);
-// refusals go in f.
-func (a *App) fileRequest(c *fiber.Ctx, f *Form, subject *store.User, t store.RequestType, comments string, filer store.Filer, by uint64) *store.DataRequest {
+// fileRequest files in about subject (auto-approved when the settings say
+// so; in's user, due days and approval are set here); refusals go in f.
+func (a *App) fileRequest(c *fiber.Ctx, f *Form, subject *store.User, in store.NewRequest) *store.DataRequest {
 	set := a.Settings()
+	t := in.Type
 	auto := map[store.RequestType]bool{store.RequestExport: set.AutoApproveExport,
 		store.RequestDelete: set.AutoApproveDelete, store.RequestOther: set.AutoApproveOther}[t]
 	if t == store.RequestDelete && !store.MayApproveErasure("", subject.Role) {
 		auto = false // a staff account's erasure waits for an administrator
 	}
-	r, err := a.createRequest(store.NewRequest{UserID: subject.ID, Type: t, Comments: comments,
-		FiledBy: filer, FiledByID: by, DueDays: set.RequestDueDays, AutoApprove: auto})
+	in.UserID, in.DueDays, in.AutoApprove = subject.ID, set.RequestDueDays, auto
+	r, err := a.createRequest(in)
 	tr := a.translator(c)
 	switch {
 	case errors.Is(err, store.ErrOngoingRequest):
 		f.fail("type", tr.T("requests.ongoing_exists"))
 	case errors.Is(err, store.ErrLastAdmin):
 		f.fail("type", tr.T("requests.last_admin"))
+	case errors.Is(err, store.ErrNotResubmittable):
+		f.fail("", tr.T("requests.resubmit.refused"))
 	case err != nil:
 		a.log.Error("file request", "rid", requestID(c), "err", err)
 		f.fail("", tr.T("errors.500.text"))
@@ -219,14 +230,20 @@ func (a *App) getRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return a.showRequest(c, r, &Form{})
+}
+
+func (a *App) showRequest(c *fiber.Ctx, r *store.DataRequest, f *Form) error {
 	p := a.page(c, "requests.one.title")
+	p.Form = f
 	row := a.row(p, *r, "/profile/requests", a.personName(r.UserID))
-	if isHTMX(c) {
+	if isHTMX(c) && f.Status == 0 {
 		c.Vary("HX-Request")
 		return c.Render("requests/_status", row)
 	}
+	row.Courses = a.courseTitles(r.Courses, p.Lang)
 	p.Data = row
-	return a.render(c, fiber.StatusOK, "requests/show", "", p)
+	return a.render(c, statusOr(f.Status, fiber.StatusOK), "requests/show", "", p)
 }
 
 // personName is the user's name, or "" when the account is gone.

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"accord/store"
 
@@ -13,9 +14,11 @@ const requestsPerPage = 50
 
 // staffRequestForm files a request on a user's behalf.
 type staffRequestForm struct {
-	User     string `form:"user" validate:"required,email,max=254"`
-	Type     string `form:"type" validate:"required,oneof=export delete other"`
-	Comments string `form:"comments" validate:"max=2000"`
+	User     string   `form:"user" validate:"required,email,max=254"`
+	Type     string   `form:"type" validate:"required,oneof=export delete other"`
+	Comments string   `form:"comments" validate:"max=2000"`
+	Course   []uint64 `form:"course" validate:"max=100"` // an export limited to these courses
+	Q        string   `form:"q" validate:"max=200"`      // the people search that found User
 }
 
 // decisionForm approves or rejects one request. Approving a deletion
@@ -45,6 +48,11 @@ func (a *App) getAdminRequests(c *fiber.Ctx) error {
 }
 
 func (a *App) showAdminRequests(c *fiber.Ctx, f *Form) error {
+	return a.showAdminRequestsWith(c, f, "")
+}
+
+// showAdminRequestsWith renders the queue, or only fragment for htmx.
+func (a *App) showAdminRequestsWith(c *fiber.Ctx, f *Form, fragment string) error {
 	q := store.RequestQuery{Status: store.RequestStatus(c.Query("status")), Type: store.RequestType(c.Query("type")),
 		Overdue: c.Query("overdue") == "1", Limit: requestsPerPage}
 	if !q.Status.Valid() {
@@ -69,10 +77,23 @@ func (a *App) showAdminRequests(c *fiber.Ctx, f *Form) error {
 	for _, r := range reqs {
 		rows = append(rows, a.row(p, r, "/admin/requests", people[r.UserID]))
 	}
+	search := strings.Clone(c.Query("q"))
+	if len(search) > 200 {
+		search = search[:200]
+	}
+	found, err := a.people(search, f.Get("user"))
+	if err != nil {
+		return err
+	}
+	courses, err := a.db.ListCourses()
+	if err != nil {
+		return err
+	}
 	p.Data = map[string]any{"Rows": rows, "Total": total, "Pages": pagination(c, page, total, requestsPerPage),
 		"Status": string(q.Status), "Type": string(q.Type), "Overdue": q.Overdue,
-		"Statuses": store.RequestStatuses, "Types": store.RequestTypes}
-	return a.render(c, statusOr(f.Status, fiber.StatusOK), "requests/admin_list", "", p)
+		"Statuses": store.RequestStatuses, "Types": store.RequestTypes,
+		"Search": search, "People": found, "Courses": courses}
+	return a.render(c, statusOr(f.Status, fiber.StatusOK), "requests/admin_list", fragment, p)
 }
 
 // staffRequest is the :id request (any: staff see every request).
@@ -117,6 +138,7 @@ func (a *App) showAdminRequest(c *fiber.Ctx, r *store.DataRequest, f *Form) erro
 			return err
 		}
 	}
+	row.Courses = a.courseTitles(r.Courses, p.Lang)
 	p.Data = map[string]any{"Row": row, "Filer": filer, "Decider": a.personName(r.DecidedByID), "Refusal": refusal,
 		"Kept": keptRows(p.Translator, r.Kept)}
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "requests/admin_show", "", p)
@@ -239,9 +261,14 @@ func (a *App) postAdminRequest(c *fiber.Ctx) error {
 		}
 		subject = u
 	}
+	t := store.RequestType(in.Type)
+	if subject != nil {
+		a.checkCourses(c, f, t, in.Course, nil)
+	}
 	var r *store.DataRequest
 	if !f.Invalid() {
-		r = a.fileRequest(c, f, subject, store.RequestType(in.Type), in.Comments, store.FiledByStaff, currentUser(c).ID)
+		r = a.fileRequest(c, f, subject, store.NewRequest{Type: t, Comments: in.Comments,
+			FiledBy: store.FiledByStaff, FiledByID: currentUser(c).ID, Courses: in.Course})
 	}
 	if f.Invalid() {
 		f.Status = fiber.StatusUnprocessableEntity

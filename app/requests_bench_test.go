@@ -43,7 +43,7 @@ func BenchmarkExport(b *testing.B) {
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
 		var zip bytes.Buffer
-		if err := e.app.writeExport(&zip, u.ID, tr); err != nil {
+		if err := e.app.writeExport(&zip, u.ID, nil, tr); err != nil {
 			b.Fatal(err)
 		}
 		var after runtime.MemStats

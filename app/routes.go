@@ -237,6 +237,11 @@ func (a *App) routes() {
 	r.Post("/admin/requests/:id<int>/approve", signedIn, staff, a.postRequestApprove)
 	r.Post("/admin/requests/:id<int>/reject", signedIn, staff, a.postRequestReject)
 	r.Get("/admin/requests/:id<int>/download", signedIn, staff, a.getAdminRequestDownload)
+	// The officer's tools (issue 11.7): find the person to file for by name
+	// or email (htmx: requests/_people), file a rejected request again.
+	r.Get("/admin/requests/people", signedIn, staff, a.getRequestPeople)
+	r.Post("/admin/requests/:id<int>/resubmit", signedIn, staff, a.postAdminResubmit)
+	r.Post("/profile/requests/:id<int>/resubmit", signedIn, a.postRequestResubmit)
 
 	// ===== Courses and retention =====
 

@@ -70,7 +70,9 @@ var routeAccess = map[string]access{
 	"GET /admin/requests": staffOnly, "POST /admin/requests": staffOnly, "POST /admin/requests/bulk": staffOnly,
 	"GET /admin/requests/:id<int>": staffOnly, "POST /admin/requests/:id<int>/approve": staffOnly,
 	"POST /admin/requests/:id<int>/reject": staffOnly, "GET /admin/requests/:id<int>/download": staffOnly,
-	"GET /admin/courses/retention": staffOnly, "POST /admin/courses/retention/purge": staffOnly, "POST /admin/courses/retention/erase": staffOnly,
+	"GET /admin/requests/people": staffOnly, "POST /admin/requests/:id<int>/resubmit": staffOnly,
+	"POST /profile/requests/:id<int>/resubmit": signedIn,
+	"GET /admin/courses/retention":             staffOnly, "POST /admin/courses/retention/purge": staffOnly, "POST /admin/courses/retention/erase": staffOnly,
 	"GET /admin/audit": staffOnly, "GET /admin/audit.csv": staffOnly,
 
 	"GET /admin/users": adminOnly, "POST /admin/users": adminOnly, "GET /admin/users/:id<int>": staffOnly, // read-only for officers

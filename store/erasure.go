@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -13,12 +14,28 @@ import (
 // must exist (ErrNotFound otherwise). Callers must not do slow I/O in the
 // callbacks: the transaction stays open meanwhile (STYLE.md, bbolt traps).
 func (db *DB) ExportUser(userID uint64, start func(BucketInfo) error, emit func(v any) error) error {
+	return db.ExportUserCourses(userID, nil, start, emit)
+}
+
+// ExportUserCourses is ExportUser limited, when courses is not empty, to
+// what the person asked for: their enrolments and progress in those
+// courses, and nothing else.
+func (db *DB) ExportUserCourses(userID uint64, courses []uint64, start func(BucketInfo) error, emit func(v any) error) error {
+	if len(courses) > 0 {
+		inner := emit
+		emit = func(v any) error {
+			if slices.Contains(courses, recordCourse(v)) {
+				return inner(v)
+			}
+			return nil
+		}
+	}
 	return db.view(func(tx *bolt.Tx) error {
 		if _, err := userTx(tx, userID); err != nil {
 			return err
 		}
 		for _, in := range Inventory() {
-			if in.Class != Personal {
+			if in.Class != Personal || (len(courses) > 0 && !courseBuckets[in.Name]) {
 				continue
 			}
 			if err := start(in); err != nil {
@@ -30,6 +47,22 @@ func (db *DB) ExportUser(userID uint64, start func(BucketInfo) error, emit func(
 		}
 		return nil
 	})
+}
+
+// courseBuckets are the kinds of data held per course: what an export
+// limited to courses holds.
+var courseBuckets = map[string]bool{string(bEnrolments): true, string(bProgress): true}
+
+// recordCourse is the course an exported record of courseBuckets is about
+// (0 for any other record).
+func recordCourse(v any) uint64 {
+	switch r := v.(type) {
+	case *enrolmentRecord:
+		return r.CourseID
+	case *Progress:
+		return r.CourseID
+	}
+	return 0
 }
 
 // Erased is the outcome of an erasure.

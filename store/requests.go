@@ -109,6 +109,19 @@ type DataRequest struct {
 	// until when (erasure_held.go).
 	Kept    []Kept        `json:"kept,omitempty"`
 	Erasure []ErasureLine `json:"erasure,omitempty"`
+	// Courses limits an export to these courses' enrolments and progress
+	// (the person asked for part of their data); empty: everything.
+	Courses []uint64 `json:"courses,omitempty"`
+	// ResubmitOf is the rejected request this one files again;
+	// ResubmittedAs, on that rejected request, is the new one.
+	ResubmitOf    uint64 `json:"resubmit_of,omitempty"`
+	ResubmittedAs uint64 `json:"resubmitted_as,omitempty"`
+}
+
+// Resubmittable reports whether r may be filed again as a new request: it
+// was rejected and has not been resubmitted yet.
+func (r DataRequest) Resubmittable() bool {
+	return r.Status == StatusRejected && r.ResubmittedAs == 0 && r.UserID != 0 && !r.Anonymous
 }
 
 // Overdue reports whether the request is still ongoing after its due date.
@@ -125,6 +138,9 @@ var (
 	ErrOngoingRequest = errors.New("store: an ongoing request of this type exists")
 	// ErrBadTransition: the request cannot move to that status from where it is.
 	ErrBadTransition = errors.New("store: the request cannot change to this status")
+	// ErrNotResubmittable: the request to file again is not a rejected
+	// one of the same person and type, or was resubmitted already.
+	ErrNotResubmittable = errors.New("store: the request cannot be resubmitted")
 	// ErrStale: the request changed since the caller read it, so the notices
 	// it rendered may no longer be true; read it again and retry.
 	ErrStale = errors.New("store: the request changed meanwhile")

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,6 +28,11 @@ type NewRequest struct {
 	// request resubmitted...): its due date runs from then (GDPR art.
 	// 12(3): one month from receipt).
 	ReceivedAt time.Time
+	// Courses limits an export to these courses (see DataRequest.Courses).
+	Courses []uint64
+	// ResubmitOf files again this rejected request of the same person and
+	// type (linked both ways); ErrNotResubmittable otherwise.
+	ResubmitOf uint64
 	// AutoApprove starts the request as approved, with its job queued.
 	AutoApprove bool
 	// ID is the number Notices were rendered for (NextRequestID); another
@@ -72,6 +78,18 @@ func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
 		if ongoingOfType(tx, in.UserID, in.Type) {
 			return ErrOngoingRequest
 		}
+		var old *DataRequest
+		if in.ResubmitOf != 0 {
+			if old, err = requestTx(tx, in.ResubmitOf); err != nil {
+				return err
+			}
+			if !old.Resubmittable() || old.UserID != in.UserID || old.Type != in.Type {
+				return ErrNotResubmittable
+			}
+		}
+		if in.Type != RequestExport && len(in.Courses) > 0 {
+			return fmt.Errorf("store: only an export is limited to courses")
+		}
 		id, err := tx.Bucket(bRequests).NextSequence()
 		if err != nil {
 			return err
@@ -86,12 +104,24 @@ func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
 		}
 		r = &DataRequest{ID: id, UserID: in.UserID, Type: in.Type, Status: StatusAwaitingApproval,
 			Comments: in.Comments, FiledBy: in.FiledBy, FiledByID: in.FiledByID,
-			CreatedAt: received, UpdatedAt: now, DueAt: received.AddDate(0, 0, in.DueDays)}
+			CreatedAt: received, UpdatedAt: now, DueAt: received.AddDate(0, 0, in.DueDays),
+			Courses: slices.Clone(in.Courses), ResubmitOf: in.ResubmitOf}
 		if err := putRequest(tx, r, ""); err != nil {
 			return err
 		}
+		detail := requestDetail(r)
+		if len(r.Courses) > 0 {
+			detail += fmt.Sprintf(", limited to courses %v", r.Courses)
+		}
+		if old != nil {
+			old.ResubmittedAs, old.UpdatedAt = id, now
+			if err := putRequest(tx, old, old.Status); err != nil {
+				return err
+			}
+			detail += fmt.Sprintf(", resubmits request %d", old.ID)
+		}
 		if err := db.auditTx(tx, &AuditEvent{Action: ActRequestFiled, ActorID: in.FiledByID, SubjectID: in.UserID,
-			Detail: requestDetail(r)}); err != nil {
+			Detail: detail}); err != nil {
 			return err
 		}
 		if in.AutoApprove {
