@@ -16,9 +16,12 @@ import (
 // erasure of their data (issue 11.6). Nothing is filed until the link
 // mailed to the given address is confirmed: its page shows a button (a GET
 // writes nothing, so mail scanners that fetch links file nothing), the POST
-// files it once as a DPO thread marked "identity: email verified". The
-// answer is the same whether or not the address has an account. Without
-// mail, the page shows the DPO's published address instead of the form.
+// files it once, marked "identity: email verified": a copy or an erasure
+// asked with an account's address as a data request of that account in
+// the officer's queue, anything else as a DPO thread (store.ConfirmContact
+// says which). The answer to the form is the same whether or not the
+// address has an account. Without mail, the page shows the DPO's published
+// address instead of the form.
 
 const (
 	contactPath        = "/contact"
@@ -129,14 +132,19 @@ func (a *App) postContactConfirm(c *fiber.Ctx) error {
 	if _, err := a.contactAskFor(in.Token); err != nil {
 		return err
 	}
-	t, err := a.db.ConfirmContact(in.Token)
+	filed, err := a.db.ConfirmContact(in.Token, a.Settings().RequestDueDays)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrTokenGone) {
 		return fiber.ErrGone
 	} else if err != nil {
 		return err
 	}
+	if filed.Request != nil { // in the officer's queue, marked email-verified
+		a.flash(c, "ok", "contact.filed_request", "ID", filed.Request.ID)
+		return a.redirect(c, contactPath)
+	}
 	// The person, as they gave themselves: the thread is filed whatever
 	// happens to the notice (logged), as for a signed-in contact.
+	t := filed.Thread
 	who := &store.User{ID: t.UserID, FirstName: t.ContactName, Email: t.ContactEmail}
 	if err := a.tellOfficer(t, who, "dpo.notice.new"); err != nil {
 		a.log.Error("contact: tell the officers", "thread", t.ID, "err", err)

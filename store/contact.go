@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,12 +95,25 @@ func (db *DB) ContactAskFor(token string) (a *ContactAsk, err error) {
 	return a, err
 }
 
-// ConfirmContact spends token and files its contact as a DPO thread marked
-// email-verified, in one transaction: linked to the account that has the
-// address, if any (a suspended or former learner), else to no account.
-// A used or unknown token → ErrNotFound, an expired one → ErrTokenGone.
-func (db *DB) ConfirmContact(token string) (*DPOThread, error) {
-	var t *DPOThread
+// ContactFiled is what a confirmed contact became: a data request, or a
+// DPO thread.
+type ContactFiled struct {
+	Request *DataRequest
+	Thread  *DPOThread
+}
+
+// ConfirmContact spends token and files its contact, in one transaction.
+// A copy or an erasure asked with an account's address (a suspended or a
+// former learner included) becomes a data request of that account marked
+// email-verified, due in dueDays. Anything else becomes a DPO thread
+// marked email-verified, linked to the address's account if any: a
+// message; a copy or erasure asked with an address no account has (the
+// officer answers that nothing is held, mailed to the address); or one the
+// request rules refuse (an ongoing request of the same type, the last
+// administrator's erasure), so that the ask is never lost. A used or
+// unknown token → ErrNotFound, an expired one → ErrTokenGone.
+func (db *DB) ConfirmContact(token string, dueDays int) (*ContactFiled, error) {
+	var out ContactFiled
 	err := db.update(func(tx *bolt.Tx) error {
 		a, err := db.contactAskTx(tx, token)
 		if err != nil {
@@ -113,12 +127,24 @@ func (db *DB) ConfirmContact(token string) (*DPOThread, error) {
 		if id := tx.Bucket(bUsersByEmail).Get([]byte(NormEmail(a.Email))); id != nil {
 			userID = btoi(id)
 		}
+		if t := contactRequestType(a.Kind); t != "" && userID != 0 {
+			r, err := db.createRequestTx(tx, &NewRequest{UserID: userID, Type: t, Comments: a.Body,
+				FiledBy: FiledByContact, FiledByID: userID, DueDays: dueDays, EmailVerified: true})
+			switch {
+			case err == nil:
+				out.Request = r
+				return db.auditTx(tx, &AuditEvent{Action: ActContactFiled, ActorID: userID, SubjectID: userID,
+					Detail: fmt.Sprintf("request %d (%s, identity: email verified)", r.ID, a.Kind)})
+			case !errors.Is(err, ErrOngoingRequest) && !errors.Is(err, ErrLastAdmin):
+				return err
+			}
+		}
 		b := tx.Bucket(bDPOThreads)
 		id, err := b.NextSequence()
 		if err != nil {
 			return err
 		}
-		t = &DPOThread{ID: id, UserID: userID, Subject: a.Subject, Status: DPOOpen, CreatedAt: db.now(),
+		t := &DPOThread{ID: id, UserID: userID, Subject: a.Subject, Status: DPOOpen, CreatedAt: db.now(),
 			ContactEmail: a.Email, ContactName: a.Name, ContactKind: a.Kind, ContactLang: a.Lang, EmailVerified: true}
 		if userID != 0 {
 			if err := tx.Bucket(bDPOThreadsByUser).Put(pairKey(userID, itob(id)), nil); err != nil {
@@ -128,10 +154,25 @@ func (db *DB) ConfirmContact(token string) (*DPOThread, error) {
 		if err := db.addDPOMessage(tx, t, userID, false, a.Body); err != nil {
 			return err
 		}
+		out.Thread = t
 		return db.auditTx(tx, &AuditEvent{Action: ActContactFiled, ActorID: userID, SubjectID: userID,
 			Detail: fmt.Sprintf("thread %d (%s, identity: email verified)", id, a.Kind)})
 	})
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// contactRequestType is the data request a contact kind asks for, or "".
+func contactRequestType(k ContactKind) RequestType {
+	switch k {
+	case ContactExport:
+		return RequestExport
+	case ContactDelete:
+		return RequestDelete
+	}
+	return ""
 }
 
 func init() {

@@ -75,6 +75,7 @@ const (
 	FiledBySelf     Filer = "self"
 	FiledByGuardian Filer = "guardian"
 	FiledByStaff    Filer = "staff"
+	FiledByContact  Filer = "contact" // the person, without signing in, from /contact
 )
 
 // ErasureLine says what erasure did to one bucket.
@@ -116,6 +117,9 @@ type DataRequest struct {
 	// ResubmittedAs, on that rejected request, is the new one.
 	ResubmitOf    uint64 `json:"resubmit_of,omitempty"`
 	ResubmittedAs uint64 `json:"resubmitted_as,omitempty"`
+	// EmailVerified: filed without signing in, from /contact, once the
+	// link mailed to the account's address was opened.
+	EmailVerified bool `json:"email_verified,omitempty"`
 }
 
 // Resubmittable reports whether r may be filed again as a new request: it

@@ -33,6 +33,9 @@ type NewRequest struct {
 	// ResubmitOf files again this rejected request of the same person and
 	// type (linked both ways); ErrNotResubmittable otherwise.
 	ResubmitOf uint64
+	// EmailVerified: filed from /contact through the link mailed to the
+	// account's address ("identity: email verified").
+	EmailVerified bool
 	// AutoApprove starts the request as approved, with its job queued.
 	AutoApprove bool
 	// ID is the number Notices were rendered for (NextRequestID); another
@@ -62,77 +65,90 @@ func (db *DB) CreateRequest(in NewRequest) (*DataRequest, error) {
 		return nil, fmt.Errorf("store: unknown request type %q", in.Type)
 	}
 	var r *DataRequest
-	err := db.update(func(tx *bolt.Tx) error {
-		u, err := userTx(tx, in.UserID)
-		if err != nil {
+	err := db.update(func(tx *bolt.Tx) (err error) {
+		if r, err = db.createRequestTx(tx, &in); err != nil {
 			return err
-		}
-		if in.Type == RequestDelete {
-			if err := lastAdminCheck(tx, u); err != nil {
-				return err
-			}
-			if in.AutoApprove && !MayApproveErasure("", u.Role) {
-				return ErrStaffErasure // only an administrator approves it
-			}
-		}
-		if ongoingOfType(tx, in.UserID, in.Type) {
-			return ErrOngoingRequest
-		}
-		var old *DataRequest
-		if in.ResubmitOf != 0 {
-			if old, err = requestTx(tx, in.ResubmitOf); err != nil {
-				return err
-			}
-			if !old.Resubmittable() || old.UserID != in.UserID || old.Type != in.Type {
-				return ErrNotResubmittable
-			}
-		}
-		if in.Type != RequestExport && len(in.Courses) > 0 {
-			return fmt.Errorf("store: only an export is limited to courses")
-		}
-		id, err := tx.Bucket(bRequests).NextSequence()
-		if err != nil {
-			return err
-		}
-		if in.ID != 0 && id != in.ID {
-			return fmt.Errorf("%w (filed as %d, rendered for %d)", ErrStale, id, in.ID)
-		}
-		now := db.now()
-		received := now
-		if !in.ReceivedAt.IsZero() && in.ReceivedAt.Before(now) {
-			received = in.ReceivedAt
-		}
-		r = &DataRequest{ID: id, UserID: in.UserID, Type: in.Type, Status: StatusAwaitingApproval,
-			Comments: in.Comments, FiledBy: in.FiledBy, FiledByID: in.FiledByID,
-			CreatedAt: received, UpdatedAt: now, DueAt: received.AddDate(0, 0, in.DueDays),
-			Courses: slices.Clone(in.Courses), ResubmitOf: in.ResubmitOf}
-		if err := putRequest(tx, r, ""); err != nil {
-			return err
-		}
-		detail := requestDetail(r)
-		if len(r.Courses) > 0 {
-			detail += fmt.Sprintf(", limited to courses %v", r.Courses)
-		}
-		if old != nil {
-			old.ResubmittedAs, old.UpdatedAt = id, now
-			if err := putRequest(tx, old, old.Status); err != nil {
-				return err
-			}
-			detail += fmt.Sprintf(", resubmits request %d", old.ID)
-		}
-		if err := db.auditTx(tx, &AuditEvent{Action: ActRequestFiled, ActorID: in.FiledByID, SubjectID: in.UserID,
-			Detail: detail}); err != nil {
-			return err
-		}
-		if in.AutoApprove {
-			if err := db.transitionTx(tx, r, StatusApproved, 0, ""); err != nil {
-				return err
-			}
 		}
 		return db.addNoticesTx(tx, in.Notices)
 	})
 	if err != nil {
 		return nil, err
+	}
+	return r, nil
+}
+
+// createRequestTx files in inside tx (CreateRequest without the notices).
+// Every refusal comes before the first write, so a caller may try it and
+// do something else in the same transaction when it is refused.
+func (db *DB) createRequestTx(tx *bolt.Tx, in *NewRequest) (*DataRequest, error) {
+	u, err := userTx(tx, in.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Type == RequestDelete {
+		if err := lastAdminCheck(tx, u); err != nil {
+			return nil, err
+		}
+		if in.AutoApprove && !MayApproveErasure("", u.Role) {
+			return nil, ErrStaffErasure // only an administrator approves it
+		}
+	}
+	if ongoingOfType(tx, in.UserID, in.Type) {
+		return nil, ErrOngoingRequest
+	}
+	var old *DataRequest
+	if in.ResubmitOf != 0 {
+		if old, err = requestTx(tx, in.ResubmitOf); err != nil {
+			return nil, err
+		}
+		if !old.Resubmittable() || old.UserID != in.UserID || old.Type != in.Type {
+			return nil, ErrNotResubmittable
+		}
+	}
+	if in.Type != RequestExport && len(in.Courses) > 0 {
+		return nil, fmt.Errorf("store: only an export is limited to courses")
+	}
+	id, err := tx.Bucket(bRequests).NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	if in.ID != 0 && id != in.ID {
+		return nil, fmt.Errorf("%w (filed as %d, rendered for %d)", ErrStale, id, in.ID)
+	}
+	now := db.now()
+	received := now
+	if !in.ReceivedAt.IsZero() && in.ReceivedAt.Before(now) {
+		received = in.ReceivedAt
+	}
+	r := &DataRequest{ID: id, UserID: in.UserID, Type: in.Type, Status: StatusAwaitingApproval,
+		Comments: in.Comments, FiledBy: in.FiledBy, FiledByID: in.FiledByID,
+		CreatedAt: received, UpdatedAt: now, DueAt: received.AddDate(0, 0, in.DueDays),
+		Courses: slices.Clone(in.Courses), ResubmitOf: in.ResubmitOf, EmailVerified: in.EmailVerified}
+	if err := putRequest(tx, r, ""); err != nil {
+		return nil, err
+	}
+	detail := requestDetail(r)
+	if r.EmailVerified {
+		detail += ", identity: email verified"
+	}
+	if len(r.Courses) > 0 {
+		detail += fmt.Sprintf(", limited to courses %v", r.Courses)
+	}
+	if old != nil {
+		old.ResubmittedAs, old.UpdatedAt = id, now
+		if err := putRequest(tx, old, old.Status); err != nil {
+			return nil, err
+		}
+		detail += fmt.Sprintf(", resubmits request %d", old.ID)
+	}
+	if err := db.auditTx(tx, &AuditEvent{Action: ActRequestFiled, ActorID: in.FiledByID, SubjectID: in.UserID,
+		Detail: detail}); err != nil {
+		return nil, err
+	}
+	if in.AutoApprove {
+		if err := db.transitionTx(tx, r, StatusApproved, 0, ""); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
