@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"strconv"
-	"strings"
 
 	"accord/store"
 
@@ -77,10 +76,7 @@ func (a *App) showAdminRequestsWith(c *fiber.Ctx, f *Form, fragment string) erro
 	for _, r := range reqs {
 		rows = append(rows, a.row(p, r, "/admin/requests", people[r.UserID]))
 	}
-	search := strings.Clone(c.Query("q"))
-	if len(search) > 200 {
-		search = search[:200]
-	}
+	search := peopleSearch(c)
 	found, err := a.people(search, f.Get("user"))
 	if err != nil {
 		return err

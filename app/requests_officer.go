@@ -23,7 +23,29 @@ const peopleShown = 10
 // only the results (requests/_people), without JavaScript the whole queue
 // with them.
 func (a *App) getRequestPeople(c *fiber.Ctx) error {
-	return a.showAdminRequestsWith(c, &Form{Values: map[string][]string{"type": {"export"}}}, "requests/_people")
+	f := &Form{Values: map[string][]string{"type": {"export"}}}
+	if !isHTMX(c) {
+		return a.showAdminRequestsWith(c, f, "")
+	}
+	// Each keystroke asks: look up the people only, not the queue.
+	search := peopleSearch(c)
+	found, err := a.people(search, "")
+	if err != nil {
+		return err
+	}
+	p := a.page(c, "requests.admin.title")
+	p.Form = f
+	p.Data = map[string]any{"Search": search, "People": found}
+	return a.render(c, fiber.StatusOK, "requests/admin_list", "requests/_people", p)
+}
+
+// peopleSearch is the people search typed (q), at most 200 bytes.
+func peopleSearch(c *fiber.Ctx) string {
+	q := strings.Clone(c.Query("q"))
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	return q
 }
 
 // peopleFound is what the people search shows (requests/_people).
