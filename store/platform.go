@@ -73,7 +73,7 @@ func (db *DB) UpsertLearner(in Learner, detail string) (*User, Outcome, error) {
 		}
 		u.FirstName, u.LastName, u.Lang, u.UpdatedAt = in.FirstName, in.LastName, in.Lang, db.now()
 		out = OutcomeUpdated
-		if err := putJSON(tx.Bucket(bUsers), itob(u.ID), u); err != nil {
+		if err := db.putUser(tx, u); err != nil {
 			return err
 		}
 		return db.auditTx(tx, &AuditEvent{Action: ActUserUpdated, SubjectID: u.ID, Detail: "names and language, " + detail})

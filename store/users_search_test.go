@@ -87,6 +87,12 @@ func TestUserSearchIndexMatchesScan(t *testing.T) {
 		t.Fatal("the aborted update succeeded")
 	}
 	check("after updates")
+	if _, out, err := db.UpsertLearner(Learner{Email: "learner07@example.org", FirstName: "Platformed", LastName: "Lovelace7", Lang: "en"}, "test"); err != nil || out != OutcomeUpdated {
+		t.Fatalf("platform rename: got %q, %v", out, err)
+	}
+	if got, total := searchIDs(t, db, UserQuery{Search: "platformed"}); total != 1 || !slices.Equal(got, scanUsers(t, db, "platformed", "")) {
+		t.Errorf("a rename by the platform is not searchable: got %v (total %d)", got, total)
+	}
 	if _, total := searchIDs(t, db, UserQuery{Search: "rolledback"}); total != 0 {
 		t.Errorf("a rolled-back rename is searchable (%d)", total)
 	}
