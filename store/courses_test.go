@@ -350,3 +350,24 @@ func BenchmarkAddProgressRows(b *testing.B) {
 		}
 	}
 }
+
+// Ensure that an account too young to flag does not stop the review: the
+// accounts after it (by id) are still flagged the same day.
+func TestSweepGoesPastYoungAccounts(t *testing.T) {
+	db, now := openClockTest(t)
+	young := testUser(t, db, "young@example.org", RoleLearner)
+	*now = now.Add(-400 * 24 * time.Hour)
+	old := testUser(t, db, "old@example.org", RoleLearner)
+	*now = now.Add(401 * 24 * time.Hour)
+	res, err := db.SweepRetention(365)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags, _, err := db.RetentionFlags(RetentionQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Flagged != 1 || len(flags) != 1 || flags[0].UserID != old.ID || young.ID > old.ID {
+		t.Errorf("got %+v and flags %+v, want the old account (id %d, after the young one %d) flagged", res, flags, old.ID, young.ID)
+	}
+}
