@@ -2,7 +2,6 @@ package app
 
 import (
 	"encoding/json"
-	"errors"
 	"strconv"
 
 	"accord/store"
@@ -61,15 +60,11 @@ func apiItems[T any](a *App, c *fiber.Ctx) ([]T, error) {
 
 // itemFailure is the error of an item the store refused.
 func (a *App) itemFailure(c *fiber.Ctx, err error) *apiError {
-	code := map[error]string{store.ErrUnknownUser: "unknown_user", store.ErrUnknownCourse: "unknown_course", store.ErrNotEnrolled: "not_enrolled"}
-	for e, k := range code {
-		if errors.Is(err, e) {
-			ae := a.apiFail(c, fiber.StatusUnprocessableEntity, k)
-			ae.Status = 0
-			return ae
-		}
+	ae := a.apiFail(c, fiber.StatusUnprocessableEntity, store.ItemCode(err))
+	if ae.Code != "invalid" {
+		ae.Status = 0
 	}
-	return a.apiFail(c, fiber.StatusUnprocessableEntity, "invalid")
+	return ae
 }
 
 // bulkAnswer writes the results with their counts.
@@ -115,42 +110,40 @@ func runBulk[T any](a *App, c *fiber.Ctx, check func(*T) map[string]string, appl
 	return bulkAnswer(c, results)
 }
 
+// apiFields translates an item's problems, field by field.
+func (a *App) apiFields(c *fiber.Ctx, problems []problem) map[string]string {
+	if len(problems) == 0 {
+		return nil
+	}
+	tr := a.apiLang(c)
+	out := map[string]string{}
+	for _, p := range problems {
+		if _, dup := out[p.Field]; !dup {
+			out[p.Field] = problemMessage(tr, p)
+		}
+	}
+	return out
+}
+
 // apiEnrolments enrols learners in courses (ended: unenrols them).
 func (a *App) apiEnrolments(c *fiber.Ctx) error {
-	return runBulk(a, c, func(in *apiEnrolmentIn) map[string]string { return a.apiValidate(c, in) },
-		func(valid []int, items []apiEnrolmentIn) ([]store.ItemResult, error) {
-			batch := make([]store.EnrolmentItem, len(valid))
-			for j, i := range valid {
-				batch[j] = store.EnrolmentItem{Email: items[i].Email, Course: items[i].Course, Ended: items[i].Ended}
-			}
-			return a.db.ApplyEnrolments(batch, apiCaller(c))
-		})
+	check := func(in *apiEnrolmentIn) map[string]string { return a.apiFields(c, checkItem(a.api.validate, in)) }
+	return runBulk(a, c, check, func(valid []int, items []apiEnrolmentIn) ([]store.ItemResult, error) {
+		batch := make([]store.EnrolmentItem, len(valid))
+		for j, i := range valid {
+			batch[j] = items[i].item()
+		}
+		return a.db.ApplyEnrolments(batch, apiCaller(c))
+	})
 }
 
 // apiProgress stores where learners stand in activities.
 func (a *App) apiProgress(c *fiber.Ctx) error {
-	check := func(in *apiProgressIn) map[string]string {
-		fields := a.apiValidate(c, in)
-		for name, v := range map[string]string{"activity_id": in.ActivityID, "activity": in.Activity, "course": in.Course} {
-			if !clean(v) {
-				if fields == nil {
-					fields = map[string]string{}
-				}
-				fields[name] = a.apiLang(c).T("validation.invalid")
-			}
-		}
-		return fields
-	}
+	check := func(in *apiProgressIn) map[string]string { return a.apiFields(c, checkItem(a.api.validate, in)) }
 	return runBulk(a, c, check, func(valid []int, items []apiProgressIn) ([]store.ItemResult, error) {
 		batch := make([]store.ProgressItem, len(valid))
 		for j, i := range valid {
-			in := items[i]
-			name := in.Activity
-			if name == "" {
-				name = in.ActivityID
-			}
-			batch[j] = store.ProgressItem{Email: in.Email, Course: in.Course, Progress: store.Progress{
-				ActivityID: in.ActivityID, Activity: name, Status: in.Status, Percent: in.Percent, Score: in.Score}}
+			batch[j] = items[i].item()
 		}
 		return a.db.ApplyProgress(batch)
 	})

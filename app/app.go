@@ -182,7 +182,10 @@ func (a *App) buildFront() error {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		BodyLimit:             4 << 20,
+		// Room for the CSV import's largest upload and its form fields
+		// (import_parse.go), so that a file over its limit gets the
+		// import page's translated 422, not a connection cut mid-upload.
+		BodyLimit: importMaxBytes + 1<<20,
 		// Strings from the request outlive handlers (flashes, caches, jobs):
 		// Fiber must not hand out views of its reused buffers.
 		Immutable: true,

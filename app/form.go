@@ -88,11 +88,7 @@ func (a *App) bind(c *fiber.Ctx, dst any) *Form {
 }
 
 func validationMessage(tr *Translator, fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required", "email", "max", "min", "oneof", "datetime", "len":
-		return tr.T("validation."+fe.Tag(), "Param", fe.Param())
-	}
-	return tr.T("validation.invalid")
+	return problemMessage(tr, problem{Field: fe.Field(), Code: fe.Tag(), Param: fe.Param()})
 }
 
 // trimStrings trims spaces around every string field of the struct *dst,

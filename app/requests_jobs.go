@@ -66,6 +66,9 @@ func (a *App) runJobs() {
 			return
 		}
 		runErr := a.runJob(j)
+		if errors.Is(runErr, errJobStopped) {
+			return // left running: the next start resumes it
+		}
 		if runErr != nil {
 			a.log.Error("job failed", "job", j.ID, "request", j.RequestID, "attempt", j.Attempts, "err", runErr)
 		}
@@ -88,6 +91,8 @@ func (a *App) runJob(j *store.Job) (err error) {
 			return a.finishErasure(j.RequestID)
 		}
 		return a.processRequest(j.RequestID)
+	case store.JobImport:
+		return a.runImport(j.ImportID)
 	}
 	return fmt.Errorf("app: unknown job kind %q", j.Kind)
 }

@@ -253,6 +253,13 @@ func (a *App) routes() {
 	r.Post("/admin/courses/:id<int>/enrol", signedIn, admin, a.postEnrol)
 	r.Post("/admin/courses/:id<int>/unenrol", signedIn, admin, a.postUnenrol)
 	r.Post("/admin/courses/:id<int>/delete", signedIn, admin, a.postCourseDelete)
+	// CSV import of enrolments and progress (administrators): upload →
+	// courses/import; its progress (htmx polls courses/_import_status) and
+	// refused rows → courses/import_show; the refused rows as CSV (audited).
+	r.Get("/admin/courses/import", signedIn, admin, a.getImports)
+	r.Post("/admin/courses/import", signedIn, admin, a.postImport)
+	r.Get("/admin/courses/import/:id<int>", signedIn, admin, a.getImport)
+	r.Get("/admin/courses/import/:id<int>/errors.csv", signedIn, admin, a.getImportErrorsCSV)
 
 	// Retention review (staff): the purge's dry run, protected categories,
 	// flagged accounts filtered and paged → courses/retention.

@@ -91,7 +91,9 @@ var routeAccess = map[string]access{
 	"GET /admin/courses": adminOnly, "POST /admin/courses": adminOnly, "GET /admin/courses/:id<int>": adminOnly,
 	"POST /admin/courses/:id<int>/enrol": adminOnly, "POST /admin/courses/:id<int>/unenrol": adminOnly,
 	"POST /admin/courses/:id<int>/delete": adminOnly,
-	"GET /admin/tokens":                   adminOnly, "POST /admin/tokens": adminOnly, "POST /admin/tokens/:id<int>/revoke": adminOnly,
+	"GET /admin/courses/import":           adminOnly, "POST /admin/courses/import": adminOnly,
+	"GET /admin/courses/import/:id<int>": adminOnly, "GET /admin/courses/import/:id<int>/errors.csv": adminOnly,
+	"GET /admin/tokens": adminOnly, "POST /admin/tokens": adminOnly, "POST /admin/tokens/:id<int>/revoke": adminOnly,
 	"GET /admin/webhooks": adminOnly, "POST /admin/webhooks": adminOnly, "POST /admin/webhooks/:id<int>/delete": adminOnly,
 	"POST /admin/webhooks/:id<int>/disable": adminOnly, "POST /admin/webhooks/:id<int>/enable": adminOnly,
 

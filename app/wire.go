@@ -77,6 +77,7 @@ func (a *App) featureJobs() []job {
 		{every: 30 * time.Second, run: a.flushTokenUses},
 		{every: webhookTick, run: a.deliverWebhooks},
 		{every: time.Hour, run: a.pruneWebhookDeliveries},
+		{every: time.Hour, run: a.pruneImports},
 	}
 	if a.mailOn() {
 		jobs = append(jobs, job{every: 5 * time.Second, run: a.deliverMail})

@@ -30,6 +30,9 @@
 //	enrolment_ends             BE(userID) → time the last enrolment ended (JSON)
 //	retention_flags            BE(userID) → RetentionFlag
 //	retention_flags_by_since   BE(since, unix ns) BE(userID) → reason
+//	imports                    BE(id) → Import (an uploaded CSV of enrolments or progress: counts, state)
+//	import_rows                BE(importID) BE(line) → ImportRow (accepted rows still to apply; deleted once applied)
+//	import_errors              BE(importID) BE(line) → ImportError (refused rows, for the error report)
 //	dpo_threads                BE(id) → DPOThread (subject, status, unread mark)
 //	dpo_threads_by_user        BE(userID) BE(threadID) → empty
 //	dpo_threads_by_status      status 0x00 BE(threadID) → empty
@@ -114,8 +117,9 @@ type DB struct {
 	// finds the store in use and starts waiting for a moment alone.
 	compactWaiting func()
 	// FaultHook, when set (fault tests only), is called at each named
-	// point of an erasure (FaultPoints) or of a guardian invitation
-	// (FaultMinorCreating…), where a test may kill the process.
+	// point of an erasure (FaultPoints), a guardian invitation
+	// (FaultMinorCreating…) or an import (FaultImportBatch,
+	// FaultImportCommitted), where a test may kill the process.
 	FaultHook func(point string)
 }
 

@@ -16,6 +16,8 @@ type JobKind string
 const (
 	// JobRequest carries an approved data request to its end.
 	JobRequest JobKind = "request"
+	// JobImport applies an uploaded CSV (imports.go).
+	JobImport JobKind = "import"
 )
 
 // JobState is where a job is.
@@ -50,6 +52,7 @@ type Job struct {
 	ID        uint64   `json:"id"`
 	Kind      JobKind  `json:"kind"`
 	RequestID uint64   `json:"request_id,omitempty"`
+	ImportID  uint64   `json:"import_id,omitempty"`
 	State     JobState `json:"state"`
 	Step      JobStep  `json:"step,omitempty"`
 	// Notices are written when the job ends its last step (an erasure:
@@ -66,17 +69,23 @@ var bJobs = []byte("jobs")
 
 func init() {
 	registerBuckets(BucketInfo{Name: string(bJobs), Class: NotPersonal,
-		Holds: "background work: kind, request number, state, attempts (no personal data)"})
+		Holds: "background work: kind, request or import number, state, attempts (no personal data)"})
 }
 
 func (db *DB) enqueueJobTx(tx *bolt.Tx, kind JobKind, requestID uint64) error {
+	return db.enqueueTx(tx, &Job{Kind: kind, RequestID: requestID})
+}
+
+// enqueueTx queues j (its kind and subject set), pending from now.
+func (db *DB) enqueueTx(tx *bolt.Tx, j *Job) error {
 	b := tx.Bucket(bJobs)
 	id, err := b.NextSequence()
 	if err != nil {
 		return err
 	}
 	now := db.now()
-	return putJSON(b, itob(id), &Job{ID: id, Kind: kind, RequestID: requestID, State: JobPending, CreatedAt: now, UpdatedAt: now})
+	j.ID, j.State, j.CreatedAt, j.UpdatedAt = id, JobPending, now, now
+	return putJSON(b, itob(id), j)
 }
 
 // ClaimJob marks the oldest pending job that is due as running, counts the

@@ -138,6 +138,21 @@ func (p *platformTx) course(code string) (*Course, error) {
 	return &c, nil
 }
 
+// ItemCode names an item's own refusal ("unknown_user", "unknown_course",
+// "not_enrolled"; "invalid" for any other error), for the API's error
+// codes and the import's error report.
+func ItemCode(err error) string {
+	switch {
+	case errors.Is(err, ErrUnknownUser):
+		return "unknown_user"
+	case errors.Is(err, ErrUnknownCourse):
+		return "unknown_course"
+	case errors.Is(err, ErrNotEnrolled):
+		return "not_enrolled"
+	}
+	return "invalid"
+}
+
 // itemError tells an item's own refusal from a failure of the store,
 // which aborts the whole call.
 func itemError(err error) bool {
