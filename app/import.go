@@ -20,7 +20,11 @@ import (
 // (store/imports.go) while the import's page polls its progress.
 
 const (
-	importBatch       = 1000                // rows applied per transaction
+	// importBatch rows are applied per transaction: a commit writes every
+	// page its rows touched, and rows spread over many learners touch
+	// many, so fewer and larger batches cost less (BENCHMARKS.md); 5,000
+	// hold the write lock a fraction of a second.
+	importBatch       = 5000
 	importShownErrors = 50                  // refused rows listed on the page; all are in the report
 	importsKeep       = 30 * 24 * time.Hour // an ended import and its error report are kept so long
 )

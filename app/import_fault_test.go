@@ -17,8 +17,8 @@ import (
 // importFaultLearners × importFaultActivities progress rows, in batches of
 // importBatch, after importFaultBad rows the store refuses.
 const (
-	importFaultLearners   = 30
-	importFaultActivities = 100
+	importFaultLearners   = 50
+	importFaultActivities = 300
 	importFaultBad        = 7
 )
 
@@ -101,7 +101,7 @@ func TestImportFinishesAfterSIGKILL(t *testing.T) {
 			lines = append(lines, e.Line)
 			return nil
 		}); err != nil || len(lines) != importFaultBad {
-			t.Errorf("%s: got refused lines %v, %v; want %d", tc.point, lines, err, importFaultBad)
+			t.Errorf("%s: got %d refused lines, %v; want %d", tc.point, len(lines), err, importFaultBad)
 		}
 		for i := range importFaultLearners {
 			u, err := db.UserByEmail(fmt.Sprintf("l%d@example.org", i))
@@ -109,7 +109,7 @@ func TestImportFinishesAfterSIGKILL(t *testing.T) {
 				t.Fatal(err)
 			}
 			if n, err := db.CountProgress(u.ID); err != nil || n != importFaultActivities {
-				t.Errorf("%s: learner %d holds %d progress records (%v), want %d", tc.point, i, n, err, importFaultActivities)
+				t.Fatalf("%s: learner %d holds %d progress records (%v), want %d", tc.point, i, n, err, importFaultActivities)
 			}
 		}
 		jobs, err := db.Jobs()
@@ -148,7 +148,7 @@ func importFaultSetup(t *testing.T, dir string) uint64 {
 		}
 		enrol = append(enrol, store.EnrolmentItem{Email: email, Course: "F1"})
 		for j := range importFaultActivities {
-			fmt.Fprintf(&b, "%s,F1,act-%03d,in_progress,%d\n", email, j, j)
+			fmt.Fprintf(&b, "%s,F1,act-%03d,in_progress,%d\n", email, j, j%101)
 		}
 	}
 	if _, err := db.ApplyEnrolments(enrol, "test"); err != nil {

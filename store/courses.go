@@ -429,9 +429,20 @@ func (db *DB) putProgress(tx *bolt.Tx, p *Progress) error {
 	if tx.Bucket(bEnrolments).Get(enrolKey(p.UserID, p.CourseID)) == nil {
 		return ErrNotFound
 	}
+	fresh := tx.Bucket(bProgress).Get(progressKey(p.UserID, p.CourseID, p.ActivityID)) == nil
+	return db.writeProgress(tx, p, fresh)
+}
+
+// writeProgress stores p, and its index entry when it is fresh (a record
+// that exists has one: putting it again would only dirty the index's page,
+// which a bulk update of many learners pays for at every commit).
+func (db *DB) writeProgress(tx *bolt.Tx, p *Progress, fresh bool) error {
 	p.UpdatedAt = db.now()
 	if err := putJSON(tx.Bucket(bProgress), progressKey(p.UserID, p.CourseID, p.ActivityID), p); err != nil {
 		return err
+	}
+	if !fresh {
+		return nil
 	}
 	return tx.Bucket(bProgressByCourse).Put(progressKey(p.CourseID, p.UserID, p.ActivityID), nil)
 }

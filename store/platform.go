@@ -248,11 +248,13 @@ func (db *DB) applyProgress(p *platformTx, it ProgressItem) (Outcome, error) {
 	case err != nil && !errors.Is(err, ErrNotFound):
 		return OutcomeFailed, err
 	}
-	res := OutcomeCreated
-	if err == nil {
-		res = OutcomeUpdated
+	if pr.ActivityID == "" {
+		return OutcomeFailed, errors.New("store: progress without activity id")
 	}
-	return res, db.putProgress(p.tx, &pr)
+	if err == nil {
+		return OutcomeUpdated, db.writeProgress(p.tx, &pr, false)
+	}
+	return OutcomeCreated, db.writeProgress(p.tx, &pr, true)
 }
 
 func sameProgress(a, b *Progress) bool {
