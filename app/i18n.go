@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -22,6 +23,7 @@ type Translator struct {
 	Lang  string
 	loc   *i18n.Localizer
 	frame *frameTexts // the page frame's texts (views_frame.go)
+	texts sync.Map    // key → escaped text, for the Go-written views (text)
 }
 
 // translators loads every locale file of fsys (named `<lang>[.<feature>].json`)

@@ -129,6 +129,9 @@ func (a *App) render(c *fiber.Ctx, status int, page, fragment string, p *Page) e
 	if fragment != "" && isHTMX(c) {
 		name = fragment
 	}
+	if name == page && renderFast(c, status, page, p) {
+		return nil
+	}
 	c.Status(status)
 	return c.Render(name, p)
 }
@@ -180,6 +183,7 @@ func (a *App) templateFuncs() template.FuncMap {
 			return m, nil
 		},
 		"field":       fieldHTML,
+		"banner":      banner,
 		"frameHead":   frameHead,
 		"frameHeader": frameHeader,
 		"frameBottom": frameBottom,

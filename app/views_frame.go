@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"html"
 	"html/template"
 	"strings"
@@ -42,8 +43,10 @@ func newFrameTexts(t *Translator) *frameTexts {
 
 // frameHead is the document up to <body>.
 func frameHead(p *Page) template.HTML {
-	var b strings.Builder
-	b.Grow(1024)
+	return htmlOf(func(b *bytes.Buffer) { writeFrameHead(b, p) })
+}
+
+func writeFrameHead(b *bytes.Buffer, p *Page) {
 	b.WriteString("<!doctype html>\n<html lang=\"")
 	b.WriteString(html.EscapeString(p.Lang))
 	b.WriteString("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"csrf-token\" content=\"")
@@ -63,7 +66,6 @@ func frameHead(p *Page) template.HTML {
 	b.WriteString("\" defer></script>\n<script src=\"")
 	b.WriteString(attrURL(p.Asset("js/accord.js")))
 	b.WriteString("\" defer></script>\n</head>\n<body>\n\n")
-	return template.HTML(b.String())
 }
 
 // htmxConfig is htmx's configuration, in a single-quoted attribute: no
@@ -73,21 +75,23 @@ const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScri
 // frameHeader is the skip link, the header and the opening of <main> with
 // the flash message.
 func frameHeader(p *Page) template.HTML {
+	return htmlOf(func(b *bytes.Buffer) { writeFrameHeader(b, p) })
+}
+
+func writeFrameHeader(b *bytes.Buffer, p *Page) {
 	x := p.frame
-	var b strings.Builder
-	b.Grow(2048)
 	b.WriteString("\n<a class=\"skip-link\" href=\"#main\">" + x.skip + "</a>\n<header class=\"site-header\">\n  <a class=\"brand\" href=\"/\">")
 	b.WriteString(html.EscapeString(p.Site.SiteName))
 	b.WriteString("</a>\n  <nav class=\"main-nav\" aria-label=\"" + x.navLabel + "\">\n    <ul>\n      <li><a href=\"/\" ")
-	current(&b, p.Path == "/")
+	current(b, p.Path == "/")
 	b.WriteString(">" + x.home + "</a></li>\n      <li><a href=\"/policies\" ")
-	current(&b, p.Current("/policies"))
+	current(b, p.Current("/policies"))
 	b.WriteString(">" + x.policies + "</a></li>\n      ")
 	if p.User != nil {
 		b.WriteString("\n      <li><a href=\"/profile\" ")
-		current(&b, p.Current("/profile"))
+		current(b, p.Current("/profile"))
 		b.WriteString(">" + x.profile + "</a></li>\n      <li><a href=\"/notifications\" ")
-		current(&b, p.Current("/notifications"))
+		current(b, p.Current("/notifications"))
 		b.WriteString(">" + x.notifications + "<span id=\"notice-count\">")
 		if n := p.Chrome.Notifications; n != 0 {
 			b.WriteString(" <span class=\"badge warn\">")
@@ -97,17 +101,17 @@ func frameHeader(p *Page) template.HTML {
 		b.WriteString("</span></a></li>\n      ")
 		if p.Staff() {
 			b.WriteString("<li><a href=\"/admin\" ")
-			current(&b, p.Current("/admin"))
+			current(b, p.Current("/admin"))
 			b.WriteString(">" + x.admin + "</a></li>")
 		}
 		b.WriteString("\n      ")
 	} else {
 		b.WriteString("\n      <li><a href=\"/login\" ")
-		current(&b, p.Current("/login"))
+		current(b, p.Current("/login"))
 		b.WriteString(">" + x.login + "</a></li>\n      ")
 		if p.Site.SignupOpen {
 			b.WriteString("<li><a href=\"/signup\" ")
-			current(&b, p.Current("/signup"))
+			current(b, p.Current("/signup"))
 			b.WriteString(">" + x.signup + "</a></li>")
 		}
 		b.WriteString("\n      ")
@@ -141,14 +145,15 @@ func frameHeader(p *Page) template.HTML {
 		b.WriteString("</p>")
 	}
 	b.WriteString("\n")
-	return template.HTML(b.String())
 }
 
 // frameBottom closes <main> and writes the footer.
 func frameBottom(p *Page) template.HTML {
+	return htmlOf(func(b *bytes.Buffer) { writeFrameBottom(b, p) })
+}
+
+func writeFrameBottom(b *bytes.Buffer, p *Page) {
 	x := p.frame
-	var b strings.Builder
-	b.Grow(512)
 	b.WriteString("</main>\n<footer class=\"site-footer\">\n  <ul>\n    <li><a href=\"/policies\">" + x.footPolicies +
 		"</a></li>\n    <li><a href=\"/cookies\">" + x.footCookies + "</a></li>\n    <li><a href=\"")
 	// Visitors have no /profile/dpo: theirs is the public contact page.
@@ -168,10 +173,9 @@ func frameBottom(p *Page) template.HTML {
 		b.WriteString("</a></p>")
 	}
 	b.WriteString("\n</footer>\n</body>\n</html>\n")
-	return template.HTML(b.String())
 }
 
-func current(b *strings.Builder, on bool) {
+func current(b *bytes.Buffer, on bool) {
 	if on {
 		b.WriteString("aria-current=\"page\"")
 	}
