@@ -71,6 +71,7 @@ type front struct {
 	validate *validator.Validate
 	sessions *sessionCache
 	csrfKey  []byte
+	csrfMemo csrfMemo // recent sessions' tokens (csrf.go)
 	limits   *limiter
 	flashes  *flashStore
 	proxies  []netip.Prefix // whose X-Forwarded-For is believed

@@ -4,7 +4,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"strings"
+	"sync"
 
 	"accord/store"
 
@@ -24,11 +26,39 @@ func (a *App) csrfSign(kind byte, secret []byte) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// csrfMemo remembers the tokens of recent sessions, one per slot picked by
+// the session's hash: signing costs a dozen allocations, on every page.
+type csrfMemo struct {
+	mu   sync.Mutex
+	slot [1024]struct {
+		hash  [32]byte
+		token string
+	}
+}
+
+// sessionToken is the token of the session whose id hashes to hash.
+func (a *App) sessionToken(hash [32]byte) string {
+	m := &a.csrfMemo
+	e := &m.slot[binary.BigEndian.Uint16(hash[:2])%uint16(len(m.slot))]
+	m.mu.Lock()
+	if e.hash == hash && e.token != "" {
+		t := e.token
+		m.mu.Unlock()
+		return t
+	}
+	m.mu.Unlock()
+	t := a.csrfSign('s', hash[:])
+	m.mu.Lock()
+	e.hash, e.token = hash, t
+	m.mu.Unlock()
+	return t
+}
+
 // csrfToken returns the token for this browser, giving a visitor a secret
 // cookie when it has none.
 func (a *App) csrfToken(c *fiber.Ctx) string {
 	if s, ok := c.Locals(ctxSession).(store.Session); ok {
-		return a.csrfSign('s', s.Hash[:])
+		return a.sessionToken(s.Hash)
 	}
 	if t, ok := c.Locals(ctxCSRFToken).(string); ok {
 		return t
@@ -51,7 +81,7 @@ func (a *App) csrfValid(c *fiber.Ctx) bool {
 		return false
 	}
 	if s, ok := c.Locals(ctxSession).(store.Session); ok {
-		return hmac.Equal([]byte(got), []byte(a.csrfSign('s', s.Hash[:])))
+		return hmac.Equal([]byte(got), []byte(a.sessionToken(s.Hash)))
 	}
 	secret := c.Cookies(csrfCookie)
 	return len(secret) >= 32 && hmac.Equal([]byte(got), []byte(a.csrfSign('v', []byte(secret))))

@@ -39,7 +39,7 @@ func (a *App) showProfile(c *fiber.Ctx, f, pw *Form) error {
 	if err != nil {
 		return err
 	}
-	p.Data = map[string]any{"Password": pw, "Minors": minors, "PendingEmail": pending, "EmailNeedsPassword": a.mailOn()}
+	p.Data = &profileData{Password: pw, Minors: minors, PendingEmail: pending, EmailNeedsPassword: a.mailOn()}
 	status, fragment := fiber.StatusOK, ""
 	if f.Status != 0 {
 		status, fragment = f.Status, "profile/_form"
@@ -150,7 +150,8 @@ func (a *App) postPassword(c *fiber.Ctx) error {
 }
 
 func profileValues(u *store.User) *Form {
+	v := [4]string{u.FirstName, u.LastName, u.Email, u.Lang} // one array behind the four values
 	return &Form{Values: map[string][]string{
-		"first_name": {u.FirstName}, "last_name": {u.LastName}, "email": {u.Email}, "lang": {u.Lang},
+		"first_name": v[0:1:1], "last_name": v[1:2:2], "email": v[2:3:3], "lang": v[3:4:4],
 	}}
 }

@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"html/template"
+
+	"accord/store"
 )
 
 // The cookie banner (the first branch of cookies/_banner, shown on every
@@ -39,8 +41,7 @@ func writeBanner(b *bytes.Buffer, p *Page) {
 		writeEsc(b, para)
 		b.WriteString("</p>")
 	}
-	b.WriteString("\n  <p><a href=\"/cookies\">" + t.text("cookies.banner.policy_link") + "</a> · <a href=\"/policies\">" + t.text("cookies.banner.policies_link") +
-		"</a></p>\n  <form method=\"post\" action=\"/cookies\" hx-post=\"/cookies\" hx-target=\"#cookie-banner\" hx-swap=\"outerHTML\">\n    ")
+	ws(b, "\n  <p><a href=\"/cookies\">", t.text("cookies.banner.policy_link"), "</a> · <a href=\"/policies\">", t.text("cookies.banner.policies_link"), "</a></p>\n  <form method=\"post\" action=\"/cookies\" hx-post=\"/cookies\" hx-target=\"#cookie-banner\" hx-swap=\"outerHTML\">\n    ")
 	if d.Refused {
 		writeFormError(b, p)
 	}
@@ -48,10 +49,7 @@ func writeBanner(b *bytes.Buffer, p *Page) {
 	writeCSRF(b, p)
 	b.WriteString("\n    <input type=\"hidden\" name=\"next\" value=\"")
 	writeEsc(b, d.Next)
-	b.WriteString("\">\n    <div class=\"actions\">\n      <button class=\"btn\" type=\"submit\" name=\"choice\" value=\"accept_all\">" + t.text("cookies.accept_all") +
-		"</button>\n      <button class=\"btn\" type=\"submit\" name=\"choice\" value=\"refuse_all\">" + t.text("cookies.refuse_all") +
-		"</button>\n    </div>\n    <details>\n      <summary>" + t.text("cookies.customise") + "</summary>\n      <fieldset>\n        <legend>" +
-		t.text("cookies.banner.categories") + "</legend>\n        ")
+	ws(b, "\">\n    <div class=\"actions\">\n      <button class=\"btn\" type=\"submit\" name=\"choice\" value=\"accept_all\">", t.text("cookies.accept_all"), "</button>\n      <button class=\"btn\" type=\"submit\" name=\"choice\" value=\"refuse_all\">", t.text("cookies.refuse_all"), "</button>\n    </div>\n    <details>\n      <summary>", t.text("cookies.customise"), "</summary>\n      <fieldset>\n        <legend>", t.text("cookies.banner.categories"), "</legend>\n        ")
 	for _, cat := range d.Categories {
 		c := string(cat)
 		b.WriteString("\n        <div class=\"cookie-category\">\n          <div class=\"checkbox\">\n            <input id=\"banner-cat-")
@@ -63,21 +61,19 @@ func writeBanner(b *bytes.Buffer, p *Page) {
 		b.WriteString("-help\">\n            <label for=\"banner-cat-")
 		writeEsc(b, c)
 		b.WriteString("\">")
-		b.WriteString(t.text("cookies.category." + c))
+		b.WriteString(t.categoryText(cat, false))
 		b.WriteString("</label>\n          </div>\n          <p class=\"hint\" id=\"banner-cat-")
 		writeEsc(b, c)
 		b.WriteString("-help\">")
-		b.WriteString(t.text("cookies.category." + c + ".help"))
+		b.WriteString(t.categoryText(cat, true))
 		b.WriteString("</p>\n        </div>\n        ")
 	}
-	b.WriteString("\n      </fieldset>\n      <div class=\"actions\">\n        <button class=\"btn\" type=\"submit\" name=\"choice\" value=\"custom\">" +
-		t.text("cookies.save") + "</button>\n        <a href=\"/cookies")
+	ws(b, "\n      </fieldset>\n      <div class=\"actions\">\n        <button class=\"btn\" type=\"submit\" name=\"choice\" value=\"custom\">", t.text("cookies.save"), "</button>\n        <a href=\"/cookies")
 	if d.Next != "" {
 		b.WriteString("?next=")
 		b.WriteString(queryPart(d.Next))
 	}
-	b.WriteString("\">" + t.text("cookies.banner.details") + "</a>\n      </div>\n    </details>\n    <p><button class=\"link\" type=\"submit\" name=\"choice\" value=\"close\">" +
-		t.text("cookies.close") + "</button></p>\n  </form>\n</section>\n")
+	ws(b, "\">", t.text("cookies.banner.details"), "</a>\n      </div>\n    </details>\n    <p><button class=\"link\" type=\"submit\" name=\"choice\" value=\"close\">", t.text("cookies.close"), "</button></p>\n  </form>\n</section>\n")
 }
 
 // writeFormError is partials/form_error: the message about p's whole form,
@@ -90,7 +86,7 @@ func writeFormError(b *bytes.Buffer, p *Page) {
 		writeEsc(b, p.Form.Error)
 		b.WriteString("</p>")
 	case p.Form.Invalid():
-		b.WriteString(open + p.text("validation.summary") + "</p>")
+		ws(b, open, p.text("validation.summary"), "</p>")
 	}
 	b.WriteByte('\n')
 }
@@ -124,4 +120,21 @@ func queryPart(s string) string {
 		return s
 	}
 	return string(b)
+}
+
+// categoryText is cookies.category.<cat> (with help, its .help), escaped,
+// looked up once per category.
+func (t *Translator) categoryText(cat store.CookieCategory, help bool) string {
+	i := 0
+	if help {
+		i = 1
+	}
+	if s, ok := t.frame.categories[cat]; ok {
+		return s[i]
+	}
+	key := "cookies.category." + string(cat)
+	if help {
+		key += ".help"
+	}
+	return t.text(key)
 }

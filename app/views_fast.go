@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"html/template"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,7 +28,9 @@ type fastView struct {
 }
 
 // fastViews are the Go-written pages, by template name.
-var fastViews = map[string]fastView{}
+var fastViews = map[string]fastView{
+	"profile/index": {ok: profileFast, write: writeProfilePage},
+}
 
 // bufs are the buffers pages are written into.
 var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -74,4 +77,46 @@ func (t *Translator) text(key string) string {
 	s := html.EscapeString(t.T(key))
 	t.texts.Store(key, s)
 	return s
+}
+
+// around is message key in t's language split around its one placeholder
+// name, each side HTML-escaped, looked up once.
+func (t *Translator) around(key, name string) *[2]string {
+	memo := key + "\x00" + name
+	if s, ok := t.texts.Load(memo); ok {
+		return s.(*[2]string)
+	}
+	before, after, _ := strings.Cut(t.T(key, name, sentinel(0)), sentinel(0))
+	s := &[2]string{html.EscapeString(before), html.EscapeString(after)}
+	t.texts.Store(memo, s)
+	return s
+}
+
+// writeAround writes message key with value (escaped) in place of its
+// placeholder name.
+func writeAround(b *bytes.Buffer, t *Translator, key, name, value string) {
+	s := t.around(key, name)
+	b.WriteString(s[0])
+	writeEsc(b, value)
+	b.WriteString(s[1])
+}
+
+// writeFrameTop is partials/top: the head, the cookie banner when shown,
+// the header.
+func writeFrameTop(b *bytes.Buffer, p *Page) {
+	writeFrameHead(b, p)
+	if p.Chrome.CookieBanner != nil {
+		b.WriteByte('\n') // cookies/_banner's comment line
+		writeBanner(b, p)
+		b.WriteByte('\n')
+	}
+	writeFrameHeader(b, p)
+}
+
+// ws writes the strings one after the other (a concatenation would
+// allocate).
+func ws(b *bytes.Buffer, parts ...string) {
+	for _, s := range parts {
+		b.WriteString(s)
+	}
 }

@@ -1,10 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"errors"
-	"html"
 	"html/template"
-	"strings"
 )
 
 // fieldHTML is partials/field: a labelled input with its hint and error,
@@ -17,59 +16,82 @@ import (
 // it replaced.
 func fieldHTML(d map[string]any) (template.HTML, error) {
 	p, _ := d["P"].(*Page)
-	name, _ := d["Name"].(string)
-	label, _ := d["Label"].(string)
-	if p == nil || name == "" || label == "" {
+	var f field
+	f.Name, _ = d["Name"].(string)
+	f.Label, _ = d["Label"].(string)
+	if p == nil || f.Name == "" || f.Label == "" {
 		return "", errors.New("partials/field: P, Name and Label are required")
 	}
-	typ, _ := d["Type"].(string)
-	auto, _ := d["Auto"].(string)
-	hint, _ := d["Hint"].(string)
-	required, _ := d["Required"].(bool)
-	id := html.EscapeString(name)
-	errText := p.Form.Err(name)
+	f.Type, _ = d["Type"].(string)
+	f.Auto, _ = d["Auto"].(string)
+	f.Hint, _ = d["Hint"].(string)
+	f.Required, _ = d["Required"].(bool)
+	return htmlOf(func(b *bytes.Buffer) { writeField(b, p, f) }), nil
+}
 
-	var b strings.Builder
-	b.Grow(256)
+// field is what partials/field is given: Label and Hint are locale keys
+// without placeholders.
+type field struct {
+	Name, Label, Hint, Type, Auto string
+	Required                      bool
+}
+
+// writeField writes field f of p's form, as partials/field does.
+func writeField(b *bytes.Buffer, p *Page, f field) {
+	errText := p.Form.Err(f.Name)
 	b.WriteString("\n<div class=\"field\">\n  <label for=\"f-")
-	b.WriteString(id)
+	writeEsc(b, f.Name)
 	b.WriteString("\">")
-	b.WriteString(html.EscapeString(p.T(label)))
+	b.WriteString(p.text(f.Label))
 	b.WriteString("</label>\n  ")
-	if hint != "" {
-		b.WriteString("<p class=\"hint\" id=\"f-" + id + "-hint\">")
-		b.WriteString(html.EscapeString(p.T(hint)))
+	if f.Hint != "" {
+		b.WriteString("<p class=\"hint\" id=\"f-")
+		writeEsc(b, f.Name)
+		b.WriteString("-hint\">")
+		b.WriteString(p.text(f.Hint))
 		b.WriteString("</p>")
 	}
-	b.WriteString("\n  <input id=\"f-" + id + "\" name=\"" + id + "\" type=\"")
+	b.WriteString("\n  <input id=\"f-")
+	writeEsc(b, f.Name)
+	b.WriteString("\" name=\"")
+	writeEsc(b, f.Name)
+	b.WriteString("\" type=\"")
+	typ := f.Type
 	if typ == "" {
 		typ = "text"
 	}
-	b.WriteString(html.EscapeString(typ))
+	writeEsc(b, typ)
 	b.WriteString("\"")
 	if typ != "password" {
 		b.WriteString(" value=\"")
-		b.WriteString(html.EscapeString(p.Form.Get(name)))
+		writeEsc(b, p.Form.Get(f.Name))
 		b.WriteString("\"")
 	}
-	if auto != "" {
-		b.WriteString(" autocomplete=\"" + html.EscapeString(auto) + "\"")
+	if f.Auto != "" {
+		b.WriteString(" autocomplete=\"")
+		writeEsc(b, f.Auto)
+		b.WriteString("\"")
 	}
-	if required {
+	if f.Required {
 		b.WriteString(" required")
 	}
 	switch {
 	case errText != "":
-		b.WriteString(" aria-invalid=\"true\" aria-describedby=\"f-" + id + "-err\"")
-	case hint != "":
-		b.WriteString(" aria-describedby=\"f-" + id + "-hint\"")
+		b.WriteString(" aria-invalid=\"true\" aria-describedby=\"f-")
+		writeEsc(b, f.Name)
+		b.WriteString("-err\"")
+	case f.Hint != "":
+		b.WriteString(" aria-describedby=\"f-")
+		writeEsc(b, f.Name)
+		b.WriteString("-hint\"")
 	}
 	b.WriteString(">\n  ")
 	if errText != "" {
-		b.WriteString("<p class=\"error\" id=\"f-" + id + "-err\">")
-		b.WriteString(html.EscapeString(errText))
+		b.WriteString("<p class=\"error\" id=\"f-")
+		writeEsc(b, f.Name)
+		b.WriteString("-err\">")
+		writeEsc(b, errText)
 		b.WriteString("</p>")
 	}
 	b.WriteString("\n</div>\n")
-	return template.HTML(b.String()), nil
 }

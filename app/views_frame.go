@@ -5,6 +5,8 @@ import (
 	"html"
 	"html/template"
 	"strings"
+
+	"accord/store"
 )
 
 // The page frame (partials/top and partials/bottom: the head, the header
@@ -23,7 +25,8 @@ type frameTexts struct {
 	skip, navLabel, home, policies, profile, notifications, admin string
 	login, signup, language, logout                               string
 	footPolicies, footCookies, footDPO                            string
-	signedIn, dpo                                                 [2]string // before and after the name
+	signedIn, dpo                                                 [2]string                          // before and after the name
+	categories                                                    map[store.CookieCategory][2]string // the banner's: name, help
 }
 
 func newFrameTexts(t *Translator) *frameTexts {
@@ -32,7 +35,11 @@ func newFrameTexts(t *Translator) *frameTexts {
 		before, after, _ := strings.Cut(t.T(key, "Name", sentinel(0)), sentinel(0))
 		return [2]string{html.EscapeString(before), html.EscapeString(after)}
 	}
-	return &frameTexts{
+	cats := map[store.CookieCategory][2]string{}
+	for _, c := range store.CookieCategories {
+		cats[c] = [2]string{e("cookies.category." + string(c)), e("cookies.category." + string(c) + ".help")}
+	}
+	return &frameTexts{categories: cats,
 		skip: e("nav.skip"), navLabel: e("nav.label"), home: e("nav.home"), policies: e("nav.policies"),
 		profile: e("nav.profile"), notifications: e("nav.notifications"), admin: e("nav.admin"),
 		login: e("nav.login"), signup: e("nav.signup"), language: e("nav.language"), logout: e("nav.logout"),
@@ -80,19 +87,19 @@ func frameHeader(p *Page) template.HTML {
 
 func writeFrameHeader(b *bytes.Buffer, p *Page) {
 	x := p.frame
-	b.WriteString("\n<a class=\"skip-link\" href=\"#main\">" + x.skip + "</a>\n<header class=\"site-header\">\n  <a class=\"brand\" href=\"/\">")
+	ws(b, "\n<a class=\"skip-link\" href=\"#main\">", x.skip, "</a>\n<header class=\"site-header\">\n  <a class=\"brand\" href=\"/\">")
 	b.WriteString(html.EscapeString(p.Site.SiteName))
-	b.WriteString("</a>\n  <nav class=\"main-nav\" aria-label=\"" + x.navLabel + "\">\n    <ul>\n      <li><a href=\"/\" ")
+	ws(b, "</a>\n  <nav class=\"main-nav\" aria-label=\"", x.navLabel, "\">\n    <ul>\n      <li><a href=\"/\" ")
 	current(b, p.Path == "/")
-	b.WriteString(">" + x.home + "</a></li>\n      <li><a href=\"/policies\" ")
+	ws(b, ">", x.home, "</a></li>\n      <li><a href=\"/policies\" ")
 	current(b, p.Current("/policies"))
-	b.WriteString(">" + x.policies + "</a></li>\n      ")
+	ws(b, ">", x.policies, "</a></li>\n      ")
 	if p.User != nil {
 		b.WriteString("\n      <li><a href=\"/profile\" ")
 		current(b, p.Current("/profile"))
-		b.WriteString(">" + x.profile + "</a></li>\n      <li><a href=\"/notifications\" ")
+		ws(b, ">", x.profile, "</a></li>\n      <li><a href=\"/notifications\" ")
 		current(b, p.Current("/notifications"))
-		b.WriteString(">" + x.notifications + "<span id=\"notice-count\">")
+		ws(b, ">", x.notifications, "<span id=\"notice-count\">")
 		if n := p.Chrome.Notifications; n != 0 {
 			b.WriteString(" <span class=\"badge warn\">")
 			b.WriteString(html.EscapeString(p.N("nav.notifications.unread", n)))
@@ -102,39 +109,39 @@ func writeFrameHeader(b *bytes.Buffer, p *Page) {
 		if p.Staff() {
 			b.WriteString("<li><a href=\"/admin\" ")
 			current(b, p.Current("/admin"))
-			b.WriteString(">" + x.admin + "</a></li>")
+			ws(b, ">", x.admin, "</a></li>")
 		}
 		b.WriteString("\n      ")
 	} else {
 		b.WriteString("\n      <li><a href=\"/login\" ")
 		current(b, p.Current("/login"))
-		b.WriteString(">" + x.login + "</a></li>\n      ")
+		ws(b, ">", x.login, "</a></li>\n      ")
 		if p.Site.SignupOpen {
 			b.WriteString("<li><a href=\"/signup\" ")
 			current(b, p.Current("/signup"))
-			b.WriteString(">" + x.signup + "</a></li>")
+			ws(b, ">", x.signup, "</a></li>")
 		}
 		b.WriteString("\n      ")
 	}
-	b.WriteString("\n    </ul>\n  </nav>\n  <p class=\"lang-switch\">\n    <span class=\"sr-only\">" + x.language + "</span>\n    <a href=\"")
-	b.WriteString(attrURL(p.LangURL("en")))
+	ws(b, "\n    </ul>\n  </nav>\n  <p class=\"lang-switch\">\n    <span class=\"sr-only\">", x.language, "</span>\n    <a href=\"")
+	writeLangURL(b, p, "en")
 	b.WriteString("\" lang=\"en\" hreflang=\"en\" ")
 	if p.Lang == "en" {
 		b.WriteString("aria-current=\"true\"")
 	}
 	b.WriteString(">English</a>\n    <a href=\"")
-	b.WriteString(attrURL(p.LangURL("fr")))
+	writeLangURL(b, p, "fr")
 	b.WriteString("\" lang=\"fr\" hreflang=\"fr\" ")
 	if p.Lang == "fr" {
 		b.WriteString("aria-current=\"true\"")
 	}
 	b.WriteString(">Français</a>\n  </p>\n  ")
 	if p.User != nil {
-		b.WriteString("\n  <div class=\"user-state\">\n    <span>" + x.signedIn[0])
+		ws(b, "\n  <div class=\"user-state\">\n    <span>", x.signedIn[0])
 		b.WriteString(html.EscapeString(p.User.Name()))
-		b.WriteString(x.signedIn[1] + "</span>\n    <form method=\"post\" action=\"/logout\">\n      <input type=\"hidden\" name=\"_csrf\" value=\"")
+		ws(b, x.signedIn[1], "</span>\n    <form method=\"post\" action=\"/logout\">\n      <input type=\"hidden\" name=\"_csrf\" value=\"")
 		b.WriteString(html.EscapeString(p.CSRF))
-		b.WriteString("\">\n      <button class=\"link\" type=\"submit\">" + x.logout + "</button>\n    </form>\n  </div>\n  ")
+		ws(b, "\">\n      <button class=\"link\" type=\"submit\">", x.logout, "</button>\n    </form>\n  </div>\n  ")
 	}
 	b.WriteString("\n</header>\n<main id=\"main\" class=\"container\" tabindex=\"-1\">\n")
 	if f := p.Flash; f != nil {
@@ -154,19 +161,18 @@ func frameBottom(p *Page) template.HTML {
 
 func writeFrameBottom(b *bytes.Buffer, p *Page) {
 	x := p.frame
-	b.WriteString("</main>\n<footer class=\"site-footer\">\n  <ul>\n    <li><a href=\"/policies\">" + x.footPolicies +
-		"</a></li>\n    <li><a href=\"/cookies\">" + x.footCookies + "</a></li>\n    <li><a href=\"")
+	ws(b, "</main>\n<footer class=\"site-footer\">\n  <ul>\n    <li><a href=\"/policies\">", x.footPolicies, "</a></li>\n    <li><a href=\"/cookies\">", x.footCookies, "</a></li>\n    <li><a href=\"")
 	// Visitors have no /profile/dpo: theirs is the public contact page.
 	if p.User != nil {
 		b.WriteString("/profile/dpo")
 	} else {
 		b.WriteString("/contact")
 	}
-	b.WriteString("\">" + x.footDPO + "</a></li>\n  </ul>\n  ")
+	ws(b, "\">", x.footDPO, "</a></li>\n  </ul>\n  ")
 	if email := p.Site.DPOEmail; email != "" {
-		b.WriteString("<p class=\"dpo-contact\">" + x.dpo[0])
+		ws(b, "<p class=\"dpo-contact\">", x.dpo[0])
 		b.WriteString(html.EscapeString(p.Site.DPOName))
-		b.WriteString(x.dpo[1] + " <a href=\"mailto:")
+		ws(b, x.dpo[1], " <a href=\"mailto:")
 		b.WriteString(attrURL(email))
 		b.WriteString("\">")
 		b.WriteString(html.EscapeString(email))
@@ -187,6 +193,9 @@ func current(b *bytes.Buffer, on bool) {
 // here is Accord's own or a mailto: of the settings, never a script URL.
 func attrURL(s string) string {
 	const hex = "0123456789abcdef"
+	if !strings.ContainsFunc(s, func(r rune) bool { return !urlSafe(r) }) {
+		return s // nothing to encode or escape
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -201,4 +210,19 @@ func attrURL(s string) string {
 		}
 	}
 	return html.EscapeString(b.String())
+}
+
+// urlSafe reports whether attrURL writes r as itself.
+func urlSafe(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r < 0x80 && strings.IndexByte("!#$*+,/:;=?@[]-._~%", byte(r)) >= 0
+}
+
+// writeLangURL writes p.LangURL(l) as attrURL does, without building it
+// when the page has no query.
+func writeLangURL(b *bytes.Buffer, p *Page, l string) {
+	if len(p.Query) != 0 || strings.HasPrefix(p.Path, "//") {
+		b.WriteString(attrURL(p.LangURL(l)))
+		return
+	}
+	ws(b, attrURL(p.Path), "?lang=", l)
 }
