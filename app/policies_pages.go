@@ -69,7 +69,7 @@ func (a *App) getPolicies(c *fiber.Ctx) error {
 			rows = append(rows, a.viewOf(v, p.Lang))
 		}
 	}
-	p.Data = map[string]any{"Rows": rows}
+	p.Data = &policiesData{Rows: rows}
 	return a.render(c, fiber.StatusOK, "policies/index", "", p)
 }
 

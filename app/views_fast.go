@@ -29,7 +29,8 @@ type fastView struct {
 
 // fastViews are the Go-written pages, by template name.
 var fastViews = map[string]fastView{
-	"profile/index": {ok: profileFast, write: writeProfilePage},
+	"profile/index":  {ok: profileFast, write: writeProfilePage},
+	"policies/index": {ok: policiesFast, write: writePoliciesPage},
 }
 
 // bufs are the buffers pages are written into.

@@ -91,3 +91,37 @@ func TestProfileMatchesTemplate(t *testing.T) {
 	}
 	t.Logf("%d profile pages compared", n)
 }
+
+// Ensure that the Go list of policies writes what its template writes: for
+// a visitor and a learner, no policy, a policy shown in another language,
+// an optional one, hostile names, with and without the DPO's address, in
+// both languages.
+func TestPoliciesMatchesTemplate(t *testing.T) {
+	e := newEnv(t)
+	u := &store.User{ID: 7, Email: "ada@example.org", FirstName: "Ada", Role: store.RoleLearner}
+	now := e.now
+	rows := func(lang string) []versionView {
+		var out []versionView
+		for i, typ := range []store.PolicyType{store.PolicyType("site"), store.PolicyType("privacy"), store.PolicyType(hostile)} {
+			v := &store.PolicyVersion{PolicyID: uint64(i + 1), Revision: "1." + hostile, Type: typ, Audience: store.Audience("all"), Optional: i == 2, ActivatedAt: now}
+			out = append(out, versionView{V: v, Text: store.PolicyText{Name: "Name " + hostile}, Lang: lang, Fallback: i == 1})
+		}
+		return out
+	}
+	n := 0
+	for _, lang := range Langs {
+		for _, user := range []*store.User{nil, u} {
+			for variant := range 3 {
+				p := fastPage(e, lang, "/policies", user, variant)
+				d := &policiesData{}
+				if variant != 2 {
+					d.Rows = rows(lang)
+				}
+				p.Data = d
+				fastViewCase(t, e, "policies/index", p, lang+" variant "+string(rune('0'+variant)))
+				n++
+			}
+		}
+	}
+	t.Logf("%d lists compared", n)
+}
