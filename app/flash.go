@@ -15,9 +15,10 @@ type Flash struct {
 // flashStore keeps flashes in memory, keyed by session or visitor secret, so
 // that reading one on the next GET writes nothing to the database.
 type flashStore struct {
-	mu  sync.Mutex
-	m   map[string]flashEntry
-	now func() time.Time
+	mu    sync.Mutex
+	m     map[string]flashEntry
+	now   func() time.Time
+	swept time.Time // the last sweep of stale entries
 }
 
 type flashEntry struct {
@@ -38,7 +39,10 @@ func (fs *flashStore) set(owner string, f Flash) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	now := fs.now()
-	if len(fs.m) > 10000 { // bound memory: drop stale entries
+	// Bound memory: drop stale entries, at most once a minute (a sweep on
+	// every set past 10,000 entries scanned them all for each new visitor).
+	if len(fs.m) > 10000 && now.Sub(fs.swept) >= time.Minute {
+		fs.swept = now
 		for k, e := range fs.m {
 			if now.Sub(e.at) > flashTTL {
 				delete(fs.m, k)
