@@ -7,7 +7,7 @@ func (a *App) Start() {
 	a.every(30*time.Second, func() { a.flushSessions(false) })
 	a.every(time.Hour, func() {
 		a.flushSessions(true)
-		a.limits.sweep(24 * time.Hour)
+		a.limits.sweep()
 	})
 	for _, job := range a.featureJobs() {
 		a.every(job.every, job.run)

@@ -111,3 +111,28 @@ func TestSlowedLimit(t *testing.T) {
 		t.Errorf("events older than the window still count")
 	}
 }
+
+// Ensure that the hourly sweep forgets a key once its events have left the
+// key's own window: the address of a visitor who made one cookie choice is
+// gone after an hour, while a key under a day-long window stays.
+func TestLimiterSweepUsesEachWindow(t *testing.T) {
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	l := newLimiter(func() time.Time { return now })
+	if ok, _ := l.take(time.Hour, limit{"cookies:ip:192.0.2.1", 10}); !ok {
+		t.Fatal("first choice refused")
+	}
+	if ok, _ := l.take(24*time.Hour, limit{"login:acct:a", 10}); !ok {
+		t.Fatal("first attempt refused")
+	}
+	now = now.Add(time.Hour + time.Minute)
+	l.sweep()
+	if _, kept := l.m["cookies:ip:192.0.2.1"]; kept {
+		t.Errorf("a one-hour key is kept after its hour")
+	}
+	if _, kept := l.m["login:acct:a"]; !kept {
+		t.Errorf("a day-long key is dropped after an hour")
+	}
+	if len(l.win) != 1 {
+		t.Errorf("got %d windows kept, want 1", len(l.win))
+	}
+}

@@ -9,11 +9,12 @@ import (
 type limiter struct {
 	mu  sync.Mutex
 	m   map[string][]time.Time
+	win map[string]time.Duration // each key's window, for sweep
 	now func() time.Time
 }
 
 func newLimiter(now func() time.Time) *limiter {
-	return &limiter{m: map[string][]time.Time{}, now: now}
+	return &limiter{m: map[string][]time.Time{}, win: map[string]time.Duration{}, now: now}
 }
 
 // limit is one threshold checked by take: max events within the window,
@@ -82,6 +83,7 @@ func (l *limiter) apply(window time.Duration, rules []rule) (bool, time.Duration
 	}
 	for _, r := range rules {
 		l.m[r.key] = append(l.m[r.key], now)
+		l.win[r.key] = window
 	}
 	return true, 0
 }
@@ -99,6 +101,7 @@ func (l *limiter) undo(key string) {
 func (l *limiter) reset(key string) {
 	l.mu.Lock()
 	delete(l.m, key)
+	delete(l.win, key)
 	l.mu.Unlock()
 }
 
@@ -111,18 +114,26 @@ func (l *limiter) prune(key string, now time.Time, window time.Duration) []time.
 	ts = ts[i:]
 	if len(ts) == 0 {
 		delete(l.m, key)
+		delete(l.win, key)
 		return nil
 	}
 	l.m[key] = ts
 	return ts
 }
 
-// sweep drops keys whose events are all older than window (background job).
-func (l *limiter) sweep(window time.Duration) {
+// sweep drops the keys whose events have all left their window
+// (background job): an address seen once under a one-hour limit is
+// forgotten after an hour, not kept a day (issue 13: new visitors must not
+// grow the process).
+func (l *limiter) sweep() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	for k := range l.m {
-		l.prune(k, now, window)
+		w := l.win[k]
+		if w == 0 {
+			w = 24 * time.Hour
+		}
+		l.prune(k, now, w)
 	}
 }
