@@ -24,7 +24,7 @@ const (
 )
 
 var ridCounter atomic.Uint64
-var ridPrefix = fmt.Sprintf("%x-", time.Now().UnixNano()&0xffffff)
+var ridPrefix = fmt.Sprintf("%06x-", time.Now().UnixNano()&0xffffff) // always six digits
 
 // requestLog gives each request an id (X-Request-ID, and in every log line
 // about it) and logs it at debug level, failures at error level.
