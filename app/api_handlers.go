@@ -116,7 +116,7 @@ func (a *App) apiUsers(c *fiber.Ctx) error {
 			if fields == nil {
 				fields = map[string]string{}
 			}
-			fields[name] = a.apiLang(c).T("validation.invalid")
+			fields[name] = a.apiLang(c).T("validation.control")
 		}
 	}
 	if fields != nil {

@@ -152,9 +152,6 @@ func (a *App) showTokens(c *fiber.Ctx, f *Form, secret string) error {
 func (a *App) postToken(c *fiber.Ctx) error {
 	var in tokenForm
 	f := a.bind(c, &in)
-	if !clean(in.Name) {
-		f.fail("name", a.translator(c).T("validation.invalid"))
-	}
 	if f.Invalid() {
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.showTokens(c, f, "")

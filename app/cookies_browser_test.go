@@ -81,7 +81,7 @@ func TestBrowserCookieRefuseAll(t *testing.T) {
 		{"en", "Your choice of cookies", "Accept all", "Refuse all", "Customise", "Continue without accepting",
 			"Your cookie choice is saved.", "Cookie preferences", "refused", "Remember my username"},
 		{"fr", "Votre choix de cookies", "Tout accepter", "Tout refuser", "Personnaliser", "Continuer sans accepter",
-			"Votre choix de cookies est enregistré.", "Préférences de cookies", "refus", "Se souvenir de mon nom d'utilisateur"},
+			"Votre choix de cookies est enregistré.", "Préférences de cookies", "refus", "Se souvenir de mon nom d’utilisateur"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			b := newBrowser(t)

@@ -118,7 +118,7 @@ func TestCookieBannerSaysAdded(t *testing.T) {
 		c    *client
 		want string
 	}{
-		{"a visitor in French", visitor, "Un cookie de statistiques a été ajouté : embed_stats."},
+		{"a visitor in French", visitor, "Un cookie de statistiques a été ajouté\u00a0: embed_stats."},
 		{"a learner in English", ann, "A statistics cookie was added: embed_stats."},
 	} {
 		res := tc.c.get("/").want(t, http.StatusOK)

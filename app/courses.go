@@ -54,7 +54,7 @@ func (a *App) postCourse(c *fiber.Ctx) error {
 	tr := a.translator(c)
 	for name, v := range map[string]string{"code": in.Code, "title_en": in.TitleEN, "title_fr": in.TitleFR} {
 		if !clean(v) {
-			f.fail(name, tr.T("validation.invalid"))
+			f.fail(name, tr.T("validation.control"))
 		}
 	}
 	if f.Invalid() {

@@ -97,7 +97,7 @@ func TestCoursesAdmin(t *testing.T) {
 		t.Errorf("my courses: got\n%s", res.Body)
 	}
 	lc.get("/profile/courses?lang=fr").want(t, 200)
-	if !lc.get("/profile/courses?lang=fr").has("Activités terminées : 1 sur 1") {
+	if !lc.get("/profile/courses?lang=fr").has("Activités terminées\u00a0: 1 sur 1") {
 		t.Errorf("my courses in French: progress summary missing")
 	}
 

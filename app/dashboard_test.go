@@ -50,7 +50,7 @@ func TestDashboard(t *testing.T) {
 	for _, want := range []string{
 		"1 request overdue", "1 day late", `href="/admin/requests?overdue=1"`,
 		"1 request waiting", "due in 10 days", `href="/admin/requests/` + itoa(r.ID) + `"`, "Copy (export) no. " + itoa(r.ID) + " for Ann Archer",
-		"1 unread message to the DPO", `href="/admin/dpo/` + itoa(th.ID) + `"`, "“Where are my marks?” from Ann Archer",
+		"1 unread message to the Data Protection Officer", `href="/admin/dpo/` + itoa(th.ID) + `"`, "“Where are my marks?” from Ann Archer",
 		"The Data Protection Officer&#39;s contact is empty", "Ask an administrator",
 		"Agreement per active version", "Ongoing requests by due date", "Cookie choices per week", "Visitors per day",
 		`href="/admin/requests?status=awaiting_approval&amp;overdue=1"`, `href="/admin/agreements?version=`,
@@ -84,7 +84,7 @@ func TestDashboard(t *testing.T) {
 	}
 	res = dpo.get("/admin?lang=fr").want(t, 200)
 	for _, want := range []string{"À traiter maintenant", "1 demande en retard", "1 jour de retard", "à traiter sous 10 jours",
-		"« Where are my marks? » de Ann Archer", "Acceptation par version active", "Demandes en cours par échéance"} {
+		"«\u00a0Where are my marks?\u00a0» de Ann Archer", "Acceptation par version active", "Demandes en cours par échéance"} {
 		if !res.has(want) {
 			t.Errorf("French dashboard lacks %q", want)
 		}

@@ -72,7 +72,7 @@ func TestFullDiskAnswers503(t *testing.T) {
 		t.Errorf("503: want the English page and Retry-After: 60, got %q\n%s", res.Header.Get("Retry-After"), res.Body)
 	}
 	res = signIn(email, "fr").want(t, http.StatusServiceUnavailable)
-	if !res.has("Le serveur ne peut pas enregistrer pour l&#39;instant") && !res.has("Le serveur ne peut pas enregistrer pour l'instant") {
+	if !res.has("Le serveur ne peut pas enregistrer pour l’instant") {
 		t.Errorf("503 in French: want the French page\n%s", res.Body)
 	}
 	for _, path := range []string{"/profile", "/policies", "/profile/policies"} {

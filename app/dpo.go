@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"accord/store"
@@ -47,14 +46,7 @@ func (a *App) showDPO(c *fiber.Ctx, f *Form) error {
 func (a *App) postDPO(c *fiber.Ctx) error {
 	var in dpoContactForm
 	f := a.bind(c, &in)
-	tr := a.translator(c)
-	if strings.ContainsAny(in.Subject, "\r\n") || !clean(in.Subject) {
-		f.fail("subject", tr.T("validation.invalid"))
-	}
-	if !clean(in.Message) {
-		f.fail("message", tr.T("validation.invalid"))
-	}
-	if f.Invalid() {
+	if f.Invalid() { // bind refused a subject with line breaks or controls (checkTexts)
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.showDPO(c, f)
 	}
@@ -99,9 +91,6 @@ func (a *App) postDPOReply(c *fiber.Ctx) error {
 	}
 	var in dpoReplyForm
 	f := a.bind(c, &in)
-	if !clean(in.Message) {
-		f.fail("message", a.translator(c).T("validation.invalid"))
-	}
 	if f.Invalid() {
 		f.Status = fiber.StatusUnprocessableEntity
 		return a.showDPOThread(c, t, msgs, f, "")

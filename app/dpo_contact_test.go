@@ -38,8 +38,8 @@ func TestDPOContactMissingWarns(t *testing.T) {
 	officer.login("officer@example.org")
 
 	for _, tc := range []struct{ lang, title, settings string }{
-		{"en", "No DPO contact published", "No DPO contact is published yet"},
-		{"fr", "Aucun contact du DPO publié", "Aucun contact du DPO n’est encore publié"},
+		{"en", "No Data Protection Officer contact published", "No Data Protection Officer contact is published yet"},
+		{"fr", "Aucun contact du délégué à la protection des données publié", "Aucun contact du délégué à la protection des données n’est encore publié"},
 	} {
 		dash := admin.get("/admin?lang="+tc.lang).want(t, http.StatusOK)
 		if !dash.has(tc.title) || !dash.has(`href="/admin/settings#f-dpo_name"`) {
@@ -59,7 +59,7 @@ func TestDPOContactMissingWarns(t *testing.T) {
 	form := settingsValues(e.app.Settings()).Values
 	form["dpo_name"], form["dpo_email"] = []string{"Claire Martin"}, []string{"dpo@example.org"}
 	admin.post("/admin/settings", url.Values(form)).want(t, http.StatusSeeOther)
-	if admin.get("/admin").has("No DPO contact published") || admin.get("/admin/settings").has(`id="dpo-missing"`) {
+	if admin.get("/admin").has("No Data Protection Officer contact published") || admin.get("/admin/settings").has(`id="dpo-missing"`) {
 		t.Errorf("still warning once the officer is named")
 	}
 }

@@ -223,10 +223,10 @@ func TestDPOFragments(t *testing.T) {
 		}
 	}
 	fr := officer.get("/admin/dpo?lang=fr").want(t, http.StatusOK)
-	if !fr.has("Messages au DPO") || !fr.has("Clos") {
+	if !fr.has("Messages au délégué à la protection des données") || !fr.has("Clos") {
 		t.Errorf("French inbox: want French titles and statuses")
 	}
-	if !officer.get("/admin?lang=en").has("Messages to the DPO") {
+	if !officer.get("/admin?lang=en").has("Messages to the Data Protection Officer") {
 		t.Errorf("dashboard lacks the DPO tile")
 	}
 }

@@ -1,11 +1,15 @@
 package app
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"accord/store"
 
 	"golang.org/x/net/html"
 )
@@ -87,5 +91,74 @@ func TestErrorSummaryStaysInItsForm(t *testing.T) {
 				t.Errorf("%s %s: the banner is gone from the refused page", lang, tc.what)
 			}
 		}
+	}
+}
+
+// Ensure that a consent page sent with answers missing marks each
+// unanswered policy: its control is aria-invalid and described by a
+// message beside it that names the policy, the summary links to that
+// control, and the answered ones are left unmarked (EN and FR).
+func TestConsentMarksEachUnanswered(t *testing.T) {
+	e := newEnv(t)
+	admin := e.newcomer(t, "root@example.org", store.RoleAdmin)
+	e.newcomer(t, "ann@example.org", store.RoleLearner)
+	opt := &store.PolicyVersion{Revision: "1", Type: store.TypeOther, Audience: store.AudienceAll, Style: store.StyleConsentPage, Optional: true,
+		Texts: map[string]store.PolicyText{"en": {Name: "Newsletter", Summary: "News by mail", Content: "We send news."}, "fr": {Name: "Lettre", Summary: "Nouvelles", Content: "Nous envoyons des nouvelles."}}}
+	if err := e.db.CreatePolicy(opt, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.ActivateVersion(opt.ID, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.reload(t)
+	ids := e.activeIDs()
+	var compulsory []uint64
+	for _, id := range ids {
+		if id != opt.ID {
+			compulsory = append(compulsory, id)
+		}
+	}
+	if len(compulsory) < 2 {
+		t.Fatalf("got %d compulsory versions, want the default ones", len(compulsory))
+	}
+	answered := compulsory[0]
+	c := e.client(t)
+	c.login("ann@example.org")
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "“Newsletter”: choose whether you accept it or not."},
+		{"fr", "«\u00a0Lettre\u00a0»\u00a0: indiquez si vous l’acceptez ou non."},
+	} {
+		c.get("/consent?lang="+tc.lang).want(t, http.StatusOK)
+		res := c.post("/consent", url.Values{vfield(answered): {"accept"}}).want(t, http.StatusUnprocessableEntity)
+		alerts := alertsIn(t, res.Body)
+		if len(alerts) != 1 || !slices.Contains(alerts[0], "consent-form") {
+			t.Fatalf("%s: got summaries %v, want one in #consent-form", tc.lang, alerts)
+		}
+		for _, id := range ids {
+			name := vfield(id)
+			control := "f-" + name
+			if id == opt.ID {
+				control += "-accept"
+			}
+			marked := strings.Contains(res.Body, `id="`+control+`"`) &&
+				regexp.MustCompile(`id="`+control+`"[^>]*aria-invalid="true"`).MatchString(res.Body) &&
+				strings.Contains(res.Body, `<p class="error" id="f-`+name+`-err">`) &&
+				strings.Contains(res.Body, `<a href="#`+control+`">`)
+			if id == answered && (marked || strings.Contains(res.Body, `id="f-`+name+`-err"`)) {
+				t.Errorf("%s: the answered version %d is marked", tc.lang, id)
+			}
+			if id != answered && !marked {
+				t.Errorf("%s: version %d left unanswered is not marked (control, message, link)", tc.lang, id)
+			}
+		}
+		if !res.has(template.HTMLEscapeString(tc.want)) {
+			t.Errorf("%s: no message naming the optional policy %q", tc.lang, tc.want)
+		}
+		if !res.has(`value="accept" checked`) {
+			t.Errorf("%s: the answer given is not kept as typed", tc.lang)
+		}
+	}
+	if events, _ := e.db.UserAcceptances(e.mustUser(t, "ann@example.org").ID); len(events) != 0 {
+		t.Errorf("a refused consent page recorded %d answers", len(events))
 	}
 }

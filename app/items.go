@@ -56,6 +56,8 @@ func problemMessage(tr *Translator, p problem) string {
 	switch p.Code {
 	case "required", "email", "max", "min", "oneof", "datetime", "len", "control":
 		return tr.T("validation."+p.Code, "Param", p.Param)
+	case "cookiename":
+		return tr.T("validation.cookiename")
 	}
 	return tr.T("validation.invalid")
 }

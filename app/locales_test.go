@@ -123,3 +123,97 @@ func TestLocalesPluralForms(t *testing.T) {
 		}
 	}
 }
+
+// localeMessages is every message of lang, plural forms as "key.form".
+func localeMessages(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	files, _ := fs.Glob(locales.FS, lang+".*json")
+	out := map[string]string{}
+	for _, name := range files {
+		if l, _, _ := strings.Cut(name, "."); l != lang {
+			continue
+		}
+		data, err := fs.ReadFile(locales.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for k, v := range m {
+			switch v := v.(type) {
+			case string:
+				out[k] = v
+			case map[string]any:
+				for form, s := range v {
+					if s, ok := s.(string); ok {
+						out[k+"."+form] = s
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// frenchVerbatim are the parts of a French message that are not French
+// prose: placeholders, `code`, URLs and their schemes, an HTTP header.
+var frenchVerbatim = regexp.MustCompile("\\{\\{.*?\\}\\}|`[^`]*`|[a-z]+://\\S*|Authorization: Bearer")
+
+// Ensure that every French message follows one typographic rule: a
+// no-break space (U+00A0, never a plain or a narrow one) before : ; ? !
+// and inside « », and only the typographic apostrophe ’.
+func TestLocalesFrenchTypography(t *testing.T) {
+	msgs := localeMessages(t, "fr")
+	if len(msgs) < 100 {
+		t.Fatalf("got %d French messages, want the whole catalogue", len(msgs))
+	}
+	for key, msg := range msgs {
+		r := []rune(frenchVerbatim.ReplaceAllString(msg, "x"))
+		for i, ch := range r {
+			var prev, next rune
+			if i > 0 {
+				prev = r[i-1]
+			}
+			if i+1 < len(r) {
+				next = r[i+1]
+			}
+			switch {
+			case ch == '\'':
+				t.Errorf("fr %s: a straight apostrophe, want ’: %q", key, msg)
+			case ch == '\u202f':
+				t.Errorf("fr %s: a narrow no-break space, want U+00A0 (one rule): %q", key, msg)
+			case strings.ContainsRune(":;?!", ch) && prev != '\u00a0':
+				t.Errorf("fr %s: %q without a no-break space before it: %q", key, ch, msg)
+			case ch == '«' && next != '\u00a0', ch == '»' && prev != '\u00a0':
+				t.Errorf("fr %s: %q without a no-break space inside: %q", key, ch, msg)
+			}
+		}
+	}
+}
+
+// punctAfterAction is punctuation written in a template right after an
+// action: French wants a no-break space there that only a message can hold.
+var punctAfterAction = regexp.MustCompile(`\}\}\s?[:;!](\s|<|$)|\}\}\s\?`)
+
+// Ensure that no template adds : ; ? ! after a text: the punctuation is
+// part of the message, so each language spaces it its own way.
+func TestViewsLeavePunctuationToMessages(t *testing.T) {
+	err := fs.WalkDir(views.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(views.FS, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range punctAfterAction.FindAllString(string(data), -1) {
+			t.Errorf("%s: punctuation after an action (%q); put it in the message", path, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -110,8 +110,8 @@ func TestConsentChangesInReadersLanguage(t *testing.T) {
 	for _, want := range []string{
 		"Ce qui a changé depuis la version 1, celle que vous avez acceptée",
 		"<strong><del>trente</del><ins>quatre-vingt-dix</ins> jours</strong>",
-		`<del class="diff-block"><span class="sr-only">Supprimé : </span><p>Paragraphe 24:`,
-		`<ins class="diff-block"><span class="sr-only">Ajouté : </span><p>Un nouveau paragraphe : vos données peuvent aussi aller à notre <em>nouveau partenaire</em>.</p>`,
+		"<del class=\"diff-block\"><span class=\"sr-only\">Supprimé\u00a0: </span><p>Paragraphe 24:",
+		"<ins class=\"diff-block\"><span class=\"sr-only\">Ajouté\u00a0: </span><p>Un nouveau paragraphe : vos données peuvent aussi aller à notre <em>nouveau partenaire</em>.</p>",
 		`<p class="diff-gap" aria-hidden="true">⋯</p>`,
 		fmt.Sprintf(`href="/policies/%d?version=%d"`, v2.PolicyID, v2.ID),
 	} {

@@ -135,11 +135,13 @@ func (a *App) postConsent(c *fiber.Ctx) error {
 	}
 	items, _ := a.consentItems(u.ID)
 	shownGiven := false
+	tr := a.translator(c)
 	for _, v := range items {
 		ans, ok := given[v.ID]
 		shownGiven = shownGiven || ok
 		if !ok || (!v.Optional && ans != "accept") {
-			f.fail("", a.translator(c).T("consent.partial"))
+			f.fail("", tr.T("consent.partial"))
+			f.fail("v"+strconv.FormatUint(v.ID, 10), unansweredMessage(tr, v))
 		}
 	}
 	// The same form sent twice: everything in it is already answered and
@@ -160,6 +162,16 @@ func (a *App) postConsent(c *fiber.Ctx) error {
 		return a.redirect(c, to)
 	}
 	return a.redirect(c, orHome(next))
+}
+
+// unansweredMessage names the version left unanswered on the consent page
+// and what answers it: the summary links to it, and it stands by its choice.
+func unansweredMessage(tr *Translator, v *store.PolicyVersion) string {
+	t, _ := v.Text(tr.Lang)
+	if v.Optional {
+		return tr.T("consent.unanswered.optional", "Name", t.Name)
+	}
+	return tr.T("consent.unanswered.compulsory", "Name", t.Name)
 }
 
 // allAnswered reports whether every answer is already the user's.

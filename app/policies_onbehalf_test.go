@@ -139,7 +139,7 @@ func TestOnBehalfNamesStaff(t *testing.T) {
 	if got := e.app.consent.Status(ann.ID, news.ID); got != store.Declined {
 		t.Fatalf("declined on her behalf: got %q", got)
 	}
-	for lang, want := range map[string]string{"en": "Staff, on their behalf: Test root (root@example.org) — Phone call", "fr": "L’équipe, en son nom : Test root (root@example.org) — Phone call"} {
+	for lang, want := range map[string]string{"en": "Staff, on their behalf: Test root (root@example.org) — Phone call", "fr": "L’équipe, en son nom\u00a0: Test root (root@example.org) — Phone call"} {
 		page := staff.get(fmt.Sprintf("/admin/agreements?user=%d&lang=%s", ann.ID, lang)).want(t, http.StatusOK)
 		if !page.has(want) {
 			t.Errorf("%s report: want %q", lang, want)

@@ -25,7 +25,7 @@ func TestProcessingPublic(t *testing.T) {
 		}
 	}
 	fr := v.get("/processing?lang=fr").want(t, http.StatusOK)
-	if !fr.has(`<html lang="fr"`) || !fr.has("Suivi pédagogique") || !fr.has("Exécution d&#39;un contrat") {
+	if !fr.has(`<html lang="fr"`) || !fr.has("Suivi pédagogique") || !fr.has("Exécution d’un contrat") {
 		t.Errorf("/processing (fr): French records missing")
 	}
 	privacy := policyIDOfType(t, e, store.TypePrivacy)

@@ -158,7 +158,7 @@ func TestBrowserErasure(t *testing.T) {
 		lang, complete, refused, tick string
 	}{
 		{"en", "Complete", "The email or the password is wrong, or the account is suspended.", "Tick the box to confirm the erasure"},
-		{"fr", "Terminée", "L'adresse e-mail ou le mot de passe est incorrect, ou le compte est suspendu.", "Cochez la case pour confirmer l'effacement"},
+		{"fr", "Terminée", "L’adresse e-mail ou le mot de passe est incorrect, ou le compte est suspendu.", "Cochez la case pour confirmer l’effacement"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			b := newBrowser(t)

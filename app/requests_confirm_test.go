@@ -60,7 +60,7 @@ func TestApproveDeletionAsksConfirmation(t *testing.T) {
 		t.Errorf("the confirmation page does not name the account or keep the note:\n%s", res.Body)
 	}
 	res = s.post(path+"?lang=fr", url.Values{"note": {"As asked"}, "step": {"confirm"}}).want(t, http.StatusUnprocessableEntity)
-	if !res.has("Cochez la case pour confirmer l&#39;effacement : rien n&#39;a été effacé.") || !res.has(`id="to-erase"`) {
+	if !res.has("Cochez la case pour confirmer l’effacement\u00a0: rien n’a été effacé.") || !res.has(`id="to-erase"`) {
 		t.Errorf("without the box: want the confirmation page again with the French message:\n%s", res.Body)
 	}
 	if got := commitID(t, e.db); got != before {
@@ -103,7 +103,7 @@ func TestStaffErasureNeedsAnAdministrator(t *testing.T) {
 		}
 	}
 	res := s.post(reqPath("/admin/requests", r, "/approve")+"?lang=fr", url.Values{"confirm": {"on"}}).want(t, http.StatusForbidden)
-	if !res.has("Seul un administrateur peut approuver l&#39;effacement d&#39;un compte du personnel") {
+	if !res.has("Seul un administrateur peut approuver l’effacement d’un compte du personnel") {
 		t.Errorf("the French refusal is missing:\n%s", res.Body)
 	}
 	if got := commitID(t, e.db); got != before || e.status(t, r.ID) != store.StatusAwaitingApproval {
@@ -115,7 +115,7 @@ func TestStaffErasureNeedsAnAdministrator(t *testing.T) {
 	if res := a.get(reqPath("/admin/requests", r, "")).want(t, http.StatusOK); res.has(`id="approve-refusal"`) || !res.has(`id="approve-hint"`) || !res.has(`>Approve</button>`) {
 		t.Errorf("the request page does not offer the administrator the approval:\n%s", res.Body)
 	}
-	if res := a.post(reqPath("/admin/requests", r, "/approve"), nil).want(t, http.StatusOK); !res.has("Dora Second") || !res.has("Privacy officer") {
+	if res := a.post(reqPath("/admin/requests", r, "/approve"), nil).want(t, http.StatusOK); !res.has("Dora Second") || !res.has("Data Protection Officer") {
 		t.Errorf("the administrator's confirmation page does not name the officer:\n%s", res.Body)
 	}
 	a.post(reqPath("/admin/requests", r, "/approve"), url.Values{"confirm": {"on"}}).want(t, http.StatusSeeOther)

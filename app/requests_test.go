@@ -341,7 +341,7 @@ func TestBulkAndOverdue(t *testing.T) {
 	s.post("/admin/requests/bulk", url.Values{"id": ids[:1], "action": {"explode"}}).want(t, http.StatusUnprocessableEntity)
 	s.post("/admin/requests/bulk", url.Values{"id": ids[:2], "action": {"reject"}, "note": {"no"}}).want(t, http.StatusSeeOther)
 	s.post("/admin/requests/bulk", url.Values{"id": ids, "action": {"approve"}}).want(t, http.StatusSeeOther)
-	if res := s.get("/admin/requests?lang=fr").want(t, http.StatusOK); !res.has("Demandes modifiées : 1. Ignorées (déjà décidées ou non autorisées) : 2.") {
+	if res := s.get("/admin/requests?lang=fr").want(t, http.StatusOK); !res.has("Demandes modifiées\u00a0: 1. Ignorées (déjà décidées ou non autorisées)\u00a0: 2.") {
 		t.Errorf("bulk flash: got\n%s", res.Body)
 	}
 	e.settle()

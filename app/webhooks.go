@@ -59,7 +59,7 @@ func (a *App) postWebhook(c *fiber.Ctx) error {
 	for _, e := range f.Values["event"] {
 		ev := store.WebhookEventType(e)
 		if !ev.Valid() {
-			f.fail("event", tr.T("validation.invalid"))
+			f.fail("event", tr.T("webhooks.bad_event"))
 		}
 		events = append(events, ev)
 	}
