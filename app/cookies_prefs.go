@@ -130,8 +130,25 @@ func (a *App) postCookies(c *fiber.Ctx) error {
 		f.Status = fiber.StatusOK
 		return a.answerChoice(c, f)
 	}
-	a.flash(c, "ok", "cookies.saved")
-	return a.redirect(c, orDefault(safeNext(in.Next), "/cookies"))
+	a.flash(c, "ok", savedKey(r))
+	return a.redirect(c, orDefault(safeNext(in.Next), "/cookies#cookie-prefs"))
+}
+
+// savedKey is the message saying what a recorded choice allows and refuses.
+func savedKey(r *store.CookieConsent) string {
+	if len(store.OptionalCookieCategories) != 2 {
+		return "cookies.saved"
+	}
+	pref, stats := r.Allows(store.CookiePreferences), r.Allows(store.CookieStatistics)
+	switch {
+	case pref && stats:
+		return "cookies.saved.all"
+	case !pref && !stats:
+		return "cookies.saved.none"
+	case pref:
+		return "cookies.saved.preferences"
+	}
+	return "cookies.saved.statistics"
 }
 
 // answerChoice re-renders what the form came from: the banner (htmx
@@ -155,7 +172,10 @@ func (a *App) answerChoice(c *fiber.Ctx, f *Form) error {
 		if err != nil {
 			return err
 		}
-		data["Saved"] = true
+		data["Saved"] = "cookies.saved"
+		if r := a.currentChoice(c); r != nil {
+			data["Saved"] = savedKey(r)
+		}
 		p.Data = data
 		return a.render(c, status, "cookies/index", "cookies/_prefs", p)
 	}

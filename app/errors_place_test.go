@@ -19,6 +19,13 @@ import (
 // "form" for each ancestor form.
 func alertsIn(t *testing.T, body string) [][]string {
 	t.Helper()
+	return ancestorsOf(t, body, func(n *html.Node) bool { return attr(n, "role") == "alert" })
+}
+
+// ancestorsOf lists, for each element of body that match selects, the ids
+// of its ancestors, nearest first, and "form" for each ancestor form.
+func ancestorsOf(t *testing.T, body string, match func(*html.Node) bool) [][]string {
+	t.Helper()
 	doc, err := html.Parse(strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("parse the page: %v", err)
@@ -27,7 +34,7 @@ func alertsIn(t *testing.T, body string) [][]string {
 	var walk func(n *html.Node, up []string)
 	walk = func(n *html.Node, up []string) {
 		if n.Type == html.ElementNode {
-			if attr(n, "role") == "alert" {
+			if match(n) {
 				out = append(out, slices.Clone(up))
 			}
 			if id := attr(n, "id"); id != "" {

@@ -289,8 +289,9 @@ func TestBrowserAdminEditsPolicy(t *testing.T) {
 }
 
 // Ensure that a learner withdraws and gives again their consent to an
-// optional policy from /profile/policies, in English and in French, and
-// that a compulsory policy offers no way to decline.
+// optional policy from /profile/policies, in English and in French, that
+// focus then lands in the card acted on, on a message naming what changed,
+// and that a compulsory policy offers no way to decline.
 func TestBrowserWithdrawConsent(t *testing.T) {
 	b := newBrowser(t)
 	e := b.env
@@ -302,9 +303,10 @@ func TestBrowserWithdrawConsent(t *testing.T) {
 	accept := fmt.Sprintf(`%s form[action$="/%d/accept"] button`, card, news.ID)
 
 	b.login("ann@example.org")
-	for _, tc := range []struct{ lang, withdraw, withdrawn, give, accepted string }{
-		{"en", "Withdraw my consent", "Withdrawn", "I agree", "Accepted"},
-		{"fr", "Retirer mon consentement", "Retirée", "J’accepte", "Acceptée"},
+	focus := `(e => (e.closest("section.card")?.id ?? "") + " " + e.textContent.trim())(document.activeElement)`
+	for _, tc := range []struct{ lang, withdraw, withdrawn, give, accepted, saidWithdrawn, saidAccepted string }{
+		{"en", "Withdraw my consent", "Withdrawn", "I agree", "Accepted", "You withdrew your consent to Newsletter 1.", "You accepted Newsletter 1."},
+		{"fr", "Retirer mon consentement", "Retirée", "J’accepte", "Acceptée", "Vous avez retiré votre consentement à «\u00a0Lettre d’information\u00a0» 1.", "Vous avez accepté «\u00a0Lettre d’information\u00a0» 1."},
 	} {
 		b.visit("/profile/policies?lang=" + tc.lang)
 		wantLang(t, b, tc.lang)
@@ -315,8 +317,12 @@ func TestBrowserWithdrawConsent(t *testing.T) {
 		if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll('form[action$="/%d/decline"]').length`, site.ID)); n != 0 {
 			t.Errorf("%s: a compulsory policy can be declined", tc.lang)
 		}
-		b.submit(withdraw) // htmx follows the server's HX-Redirect back here
+		b.click(withdraw) // htmx swaps the agreements in place
 		b.waitText(card+" .badge", tc.withdrawn)
+		b.waitUntil(`document.activeElement?.matches(".flash")`)
+		if got, want := eval[string](b, focus), fmt.Sprintf("agreement-%d %s", news.ID, tc.saidWithdrawn); got != want {
+			t.Errorf("%s: focus after withdrawing: got %q, want %q", tc.lang, got, want)
+		}
 		if got := lastStatus(t, e, ann.ID, news.ID); got != store.Withdrawn {
 			t.Errorf("%s: got %q, want withdrawn", tc.lang, got)
 		}
@@ -324,8 +330,12 @@ func TestBrowserWithdrawConsent(t *testing.T) {
 		if got := b.text(accept); got != tc.give {
 			t.Errorf("%s: got button %q, want %q", tc.lang, got, tc.give)
 		}
-		b.submit(accept)
+		b.click(accept)
 		b.waitText(card+" .badge", tc.accepted)
+		b.waitUntil(`document.activeElement?.matches(".flash")`)
+		if got, want := eval[string](b, focus), fmt.Sprintf("agreement-%d %s", news.ID, tc.saidAccepted); got != want {
+			t.Errorf("%s: focus after accepting: got %q, want %q", tc.lang, got, want)
+		}
 		if got := lastStatus(t, e, ann.ID, news.ID); got != store.Accepted {
 			t.Errorf("%s: got %q, want accepted again", tc.lang, got)
 		}
@@ -334,7 +344,7 @@ func TestBrowserWithdrawConsent(t *testing.T) {
 		}
 	}
 	// Gone on withdrawal, the gate does not ask again: the answer counts.
-	b.submit(withdraw)
+	b.click(withdraw)
 	b.waitText(card+" .badge", "Retirée")
 	b.visit("/profile")
 	if got := b.path(); got != "/profile" {

@@ -62,7 +62,7 @@ func (a *App) agreementRows(subject *store.User, lang string) ([]agreementRow, e
 
 // getMyPolicies shows the user's agreements.
 func (a *App) getMyPolicies(c *fiber.Ctx) error {
-	return a.showAgreements(c, currentUser(c), "/profile/policies", &Form{})
+	return a.showAgreements(c, currentUser(c), "/profile/policies", &Form{}, 0, "")
 }
 
 // minorOf is the minor named by :userID whose guardian is the signed-in
@@ -82,10 +82,14 @@ func (a *App) getMinorPolicies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.showAgreements(c, m, "/profile/minors/"+strconv.FormatUint(m.ID, 10)+"/policies", &Form{})
+	return a.showAgreements(c, m, "/profile/minors/"+strconv.FormatUint(m.ID, 10)+"/policies", &Form{}, 0, "")
 }
 
-func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *Form) error {
+// showAgreements renders the agreements of subject. card, when not 0, is
+// the version acted on: its card holds the form's error, or done (what the
+// action changed, for htmx; a plain POST redirects to the card's anchor
+// with a flash instead).
+func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *Form, card uint64, done string) error {
 	p := a.page(c, "agreements.mine.title")
 	p.Form = f
 	rows, err := a.agreementRows(subject, p.Lang)
@@ -98,7 +102,7 @@ func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *
 	}
 	// A minor sees their agreements; their guardian answers (GDPR art. 8).
 	canAnswer := !(self && a.guardianAnswers(subject))
-	data := map[string]any{"Rows": rows, "Base": base, "Subject": subject, "Self": self, "CanAnswer": canAnswer}
+	data := map[string]any{"Rows": rows, "Base": base, "Subject": subject, "Self": self, "CanAnswer": canAnswer, "Card": card, "Done": done}
 	if !canAnswer {
 		if data["Guardian"], err = a.guardianOf(subject); err != nil {
 			return err
@@ -142,7 +146,13 @@ func (a *App) answerFor(c *fiber.Ctx, subject *store.User, base string, kind sto
 	if !accept && !v.Optional {
 		f := &Form{Status: fiber.StatusUnprocessableEntity}
 		f.fail("", a.translator(c).T("agreements.compulsory"))
-		return a.showAgreements(c, subject, base, f)
+		return a.showAgreements(c, subject, base, f, id, "")
+	}
+	what := "declined"
+	if accept {
+		what = "accepted"
+	} else if a.consent.Status(subject.ID, id) == store.Accepted {
+		what = "withdrawn"
 	}
 	ans := map[uint64]string{id: "decline"}
 	if accept {
@@ -151,10 +161,30 @@ func (a *App) answerFor(c *fiber.Ctx, subject *store.User, base string, kind sto
 	if err := a.record(c, subject, ans, kind, currentUser(c).ID, "", store.WhereProfile); err != nil {
 		return err
 	}
-	if accept {
-		a.flash(c, "ok", "agreements.accepted")
-	} else {
-		a.flash(c, "ok", "agreements.declined")
+	// The message names what changed; focus and scroll come back to the
+	// card acted on (htmx: the fragment, its message focused; else the
+	// card's anchor, which accord.js focuses).
+	key, args := answerDone(a.translator(c), v, what, subject, kind)
+	if isHTMX(c) {
+		return a.showAgreements(c, subject, base, &Form{}, id, a.translator(c).T(key, args...))
 	}
-	return a.redirect(c, base)
+	a.flash(c, "ok", key, args...)
+	return a.redirect(c, base+"#"+agreementCard(id))
+}
+
+// agreementCard is the id of a version's card on the agreements pages.
+func agreementCard(versionID uint64) string {
+	return "agreement-" + strconv.FormatUint(versionID, 10)
+}
+
+// answerDone is the message saying what an answer from the agreements page
+// changed: accepted, declined or withdrawn, which policy and revision, and
+// for whom when a guardian answered.
+func answerDone(tr *Translator, v *store.PolicyVersion, what string, subject *store.User, kind store.ActorKind) (string, []any) {
+	t, _ := v.Text(tr.Lang)
+	args := []any{"Name", t.Name, "Revision", v.Revision}
+	if kind == store.ActorGuardian {
+		return "agreements.done_minor." + what, append(args, "Minor", subject.Name())
+	}
+	return "agreements.done." + what, args
 }

@@ -267,8 +267,8 @@ func (a *App) postRequestCancel(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	a.flash(c, "ok", "requests.cancelled")
-	return a.redirect(c, "/profile/requests")
+	a.flash(c, "ok", "requests.cancelled."+string(r.Type), "ID", r.ID)
+	return a.redirect(c, "/profile/requests#request-"+strconv.FormatUint(r.ID, 10))
 }
 
 // getRequestDownload sends the export ZIP to the person (or the guardian who

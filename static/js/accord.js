@@ -107,4 +107,25 @@
   }
   document.addEventListener('input', showGuardian);
   document.addEventListener('change', showGuardian);
+
+  // (f) After an action, the server redirects to the anchor of what was
+  // acted on (/profile/policies#agreement-12): the browser scrolls there by
+  // itself; focus it too (it carries tabindex -1), so the keyboard goes on
+  // from it, and have it described by the flash saying what changed.
+  function focusAnchor() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    if (!el || !el.hasAttribute('tabindex')) return;
+    var flash = document.querySelector('main > .flash');
+    if (flash) {
+      if (!flash.id) flash.id = 'flash';
+      el.setAttribute('aria-describedby', flash.id);
+    }
+    el.focus();
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', focusAnchor);
+  } else {
+    focusAnchor();
+  }
 })();
