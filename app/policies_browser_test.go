@@ -339,8 +339,8 @@ func TestBrowserWithdrawConsent(t *testing.T) {
 		if got := lastStatus(t, e, ann.ID, news.ID); got != store.Accepted {
 			t.Errorf("%s: got %q, want accepted again", tc.lang, got)
 		}
-		if got := b.path(); got != "/profile/policies" {
-			t.Errorf("%s: the page moved to %s", tc.lang, got)
+		if got := b.path(); got != "/profile/policies?lang="+tc.lang {
+			t.Errorf("%s: the page moved to %s", tc.lang, got) // htmx swapped in place
 		}
 	}
 	// Gone on withdrawal, the gate does not ask again: the answer counts.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,8 @@ import (
 // officer sees it among the requests (an overdue one stands out) and
 // approves it on its page with a note, that the learner's page then offers
 // the download, and that the ZIP's index.html opens in Chromium showing the
-// learner's name in their language, in English and in French.
+// learner's name, translated labels and values and local dates in their
+// language, in English and in French.
 func TestBrowserExport(t *testing.T) {
 	for _, tc := range []struct {
 		lang, name, first, last                    string
@@ -99,6 +101,18 @@ func TestBrowserExport(t *testing.T) {
 			}
 			if !b.has(tc.name) || !b.has(tc.generated) {
 				t.Errorf("export page: want %q and %q in\n%s", tc.name, tc.generated, b.text("body"))
+			}
+			// Labels, values and dates in the person's language, never
+			// field names, codes or ISO timestamps.
+			tr := b.env.app.tr[tc.lang]
+			body := b.text("body")
+			for _, want := range []string{tr.T("export.field.status"), tr.T("agreements.status.accepted"), tr.Date(b.env.clock())} {
+				if !strings.Contains(body, want) {
+					t.Errorf("export page in %s: want %q in\n%s", tc.lang, want, body)
+				}
+			}
+			if m := regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|awaiting_approval|export\.field\.`).FindString(body); m != "" {
+				t.Errorf("export page in %s: shows %q, a timestamp, code or key for a person to read", tc.lang, m)
 			}
 			b.shots("export-index")
 
