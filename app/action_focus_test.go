@@ -96,6 +96,13 @@ func TestActionsReturnToTheirCard(t *testing.T) {
 		t.Errorf("cookie choice: the page does not say what the choice allows, or has no anchor")
 	}
 
+	v := e.client(t)
+	v.get("/policies")
+	res = v.post("/cookies", url.Values{"choice": {"accept_all"}}, "HX-Request", "true", "HX-Target", "cookie-banner").want(t, http.StatusOK)
+	if !res.has(`id="cookie-banner"`) || !res.has("You allowed every optional cookie: preferences and statistics.") {
+		t.Errorf("banner choice (htmx): the confirmation does not say what the choice allows")
+	}
+
 	r := fileRequest(t, e, c, url.Values{"type": {"export"}})
 	res = c.post("/profile/requests/"+strconv.FormatUint(r.ID, 10)+"/cancel", nil).want(t, http.StatusSeeOther)
 	row := "request-" + strconv.FormatUint(r.ID, 10)

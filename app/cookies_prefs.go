@@ -158,9 +158,11 @@ func (a *App) answerChoice(c *fiber.Ctx, f *Form) error {
 	if isHTMX(c) && c.Get("HX-Target") == "cookie-banner" {
 		p := a.page(c, "cookies.title")
 		p.Form = f
-		if a.currentChoice(c) == nil { // refused: the banner again, with the message
+		if r := a.currentChoice(c); r == nil { // refused: the banner again, with the message
 			p.Chrome.CookieBanner = a.banner(c, f.Get("next"))
 			p.Chrome.CookieBanner.Refused = f.Invalid()
+		} else {
+			p.Data = savedKey(r)
 		}
 		c.Vary("HX-Request")
 		return c.Status(status).Render("cookies/_banner", p)
