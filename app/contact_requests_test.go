@@ -60,7 +60,7 @@ func TestContactBecomesRequest(t *testing.T) {
 	if page := o.get(reqPath("/admin/requests", &r, "")); !page.has(`id="identity-verified"`) || !page.has("from the contact form") {
 		t.Errorf("the request page does not say it came verified from the contact form")
 	}
-	if page := o.get(reqPath("/admin/requests", &r, "?lang=fr")); !page.has("identité : adresse e-mail vérifiée") {
+	if page := o.get(reqPath("/admin/requests", &r, "?lang=fr")); !page.has("identité\u00a0: adresse e-mail vérifiée") {
 		t.Errorf("the French request page does not mark it email-verified")
 	}
 	o.get("/admin/requests?lang=en")
