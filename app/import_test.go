@@ -155,7 +155,7 @@ func TestImportAppliesGoodRowsAndReportsBadOnes(t *testing.T) {
 		t.Errorf("the page of a finished import still polls")
 	}
 	fr := c.get(importPath(im.ID)+"?lang=fr").want(t, http.StatusOK)
-	for _, want := range []string{"Import terminé", "Écrivez l’une de ces valeurs\u00a0: not_started in_progress completed", "n&#39;est pas inscrit"} {
+	for _, want := range []string{"Import terminé", "Écrivez l’une de ces valeurs\u00a0: not_started in_progress completed", "n’est pas inscrit"} {
 		if !fr.has(want) {
 			t.Errorf("the French page lacks %q", want)
 		}
@@ -202,7 +202,7 @@ func TestImportErrorReportCSV(t *testing.T) {
 	want := [][]string{
 		{"Ligne", "Colonne", "Raison", "email", "course"},
 		{"2", "email", "Saisissez une adresse e-mail valide, comme nom@exemple.fr.", "'=1+2", "SEC101"},
-		{"3", "", "Aucun compte n'a cette adresse e-mail.", "nobody@example.org", "'@SUM(1)"},
+		{"3", "", "Aucun compte n’a cette adresse e-mail.", "nobody@example.org", "'@SUM(1)"},
 		{"4", "", "Cette ligne n’est pas du CSV valide (vérifiez ses guillemets).", "b@example.org", ""},
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
