@@ -6,7 +6,7 @@
 
 FROM golang:1.26 AS build
 WORKDIR /src
-ENV GOTOOLCHAIN=local
+ENV GOTOOLCHAIN=go1.27.3
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .

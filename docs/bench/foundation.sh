@@ -8,7 +8,7 @@
 # route (/healthz) and a signed-in page (/profile) side by side, on each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export GOTOOLCHAIN=local
+export GOTOOLCHAIN=go1.27.3
 root="${BENCH_DIR:-/tmp/accord-bench}"
 mkdir -p "$root"
 

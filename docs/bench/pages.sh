@@ -14,7 +14,7 @@
 # Needs wrk and curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export GOTOOLCHAIN=local
+export GOTOOLCHAIN=go1.27.3
 dur="${1:-5s}"
 root="${BENCH_DIR:-/tmp/accord-bench}"
 mkdir -p "$root"
