@@ -195,7 +195,7 @@ func TestLocalesFrenchTypography(t *testing.T) {
 
 // punctAfterAction is punctuation written in a template right after an
 // action: French wants a no-break space there that only a message can hold.
-var punctAfterAction = regexp.MustCompile(`\}\}\s?[:;!](\s|<|$)|\}\}\s\?`)
+var punctAfterAction = regexp.MustCompile(`\}\}(</[a-z]+>)*\s?[:;!](\s|<|$)|\}\}(</[a-z]+>)*\s\?`)
 
 // Ensure that no template adds : ; ? ! after a text: the punctuation is
 // part of the message, so each language spaces it its own way.
