@@ -1,18 +1,15 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -55,36 +52,7 @@ func TestErasureFinishesAfterSIGKILL(t *testing.T) {
 		id := eraseFaultSetup(t, dir, marker)
 		start := time.Now()
 
-		cmd := exec.Command(os.Args[0], "-test.run=^TestErasureFinishesAfterSIGKILL$")
-		cmd.Env = append(os.Environ(), "ACCORD_ERASE_CHILD="+dir, "ACCORD_ERASE_FAULT="+point)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		capped := time.AfterFunc(eraseKillCap, func() { cmd.Process.Kill() })
-		reached := false
-		var said []string
-		for sc := bufio.NewScanner(out); sc.Scan(); {
-			said = append(said, sc.Text())
-			if sc.Text() == "at "+point {
-				reached = true
-				break
-			}
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		capped.Stop()
-		if !reached {
-			t.Fatalf("%s: the child never reached the point; it said %q\n%s", point, said, stderr.String())
-		}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("%s: the child was not killed by SIGKILL: %v\n%s", point, cmd.ProcessState, stderr.String())
-		}
+		killChildAt(t, "TestErasureFinishesAfterSIGKILL", point, eraseKillCap, "ACCORD_ERASE_CHILD="+dir, "ACCORD_ERASE_FAULT="+point)
 		killed := time.Since(start)
 
 		holders, leftovers := markerFiles(t, dir, marker), compactionCopies(t, dir)

@@ -1,13 +1,9 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,36 +44,7 @@ func TestHeldErasureFinishesAfterSIGKILL(t *testing.T) {
 		marker := fmt.Sprintf("heldmarker%dq%d", i, time.Now().UnixNano()%1e9)
 		id := heldFaultSetup(t, dir, marker, point != store.FaultErased)
 
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHeldErasureFinishesAfterSIGKILL$")
-		cmd.Env = append(os.Environ(), "ACCORD_HELD_CHILD="+dir, "ACCORD_HELD_FAULT="+point)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		capped := time.AfterFunc(eraseKillCap, func() { cmd.Process.Kill() })
-		reached := false
-		var said []string
-		for sc := bufio.NewScanner(out); sc.Scan(); {
-			said = append(said, sc.Text())
-			if sc.Text() == "at "+point {
-				reached = true
-				break
-			}
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		capped.Stop()
-		if !reached {
-			t.Fatalf("%s: the child never reached the point; it said %q\n%s", point, said, stderr.String())
-		}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("%s: the child was not killed by SIGKILL: %v\n%s", point, cmd.ProcessState, stderr.String())
-		}
+		killChildAt(t, "TestHeldErasureFinishesAfterSIGKILL", point, eraseKillCap, "ACCORD_HELD_CHILD="+dir, "ACCORD_HELD_FAULT="+point)
 		if holders := markerFiles(t, dir, marker); markerBefore[point] && len(holders) == 0 {
 			t.Errorf("%s: after the kill the marker is in no file; the final check could not fail", point)
 		}

@@ -1,17 +1,13 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -53,7 +49,7 @@ func TestGuardianInvitationAfterSIGKILL(t *testing.T) {
 				token = e.inviteToken(t, "jane@example.org")
 				closeGuardianFaultEnv(t, e)
 			}
-			killAt(t, point, "ACCORD_GUARDIAN_CHILD="+dir, "ACCORD_GUARDIAN_FAULT="+point, "ACCORD_GUARDIAN_SMTP="+srv.addr, "ACCORD_GUARDIAN_TOKEN="+token)
+			killChildAt(t, "TestGuardianInvitationAfterSIGKILL", point, guardianKillCap, "ACCORD_GUARDIAN_CHILD="+dir, "ACCORD_GUARDIAN_FAULT="+point, "ACCORD_GUARDIAN_SMTP="+srv.addr, "ACCORD_GUARDIAN_TOKEN="+token)
 
 			e := guardianFaultEnv(t, dir, srv.addr)
 			defer closeGuardianFaultEnv(t, e)
@@ -122,44 +118,6 @@ func TestGuardianInvitationAfterSIGKILL(t *testing.T) {
 
 func guardianAccount(token string) url.Values {
 	return url.Values{"token": {token}, "first_name": {"Jane"}, "last_name": {"Doe"}, "password": {testPassword}}
-}
-
-// killAt runs this test binary as a child with env until it says it
-// reached point, then kills it with SIGKILL.
-func killAt(t *testing.T, point string, env ...string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestGuardianInvitationAfterSIGKILL$")
-	cmd.Env = append(os.Environ(), env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	capped := time.AfterFunc(guardianKillCap, func() { cmd.Process.Kill() })
-	defer capped.Stop()
-	reached := false
-	var said []string
-	for sc := bufio.NewScanner(out); sc.Scan(); {
-		said = append(said, sc.Text())
-		if sc.Text() == "at "+point {
-			reached = true
-			break
-		}
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	if !reached {
-		t.Fatalf("the child never reached %s; it said %q\n%s", point, said, stderr.String())
-	}
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("the child was not killed by SIGKILL: %v\n%s", cmd.ProcessState, stderr.String())
-	}
 }
 
 // guardianChild signs a minor up (no token) or creates the guardian's

@@ -1,13 +1,9 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -51,36 +47,7 @@ func TestImportFinishesAfterSIGKILL(t *testing.T) {
 		dir := t.TempDir()
 		id := importFaultSetup(t, dir)
 
-		cmd := exec.Command(os.Args[0], "-test.run=^TestImportFinishesAfterSIGKILL$")
-		cmd.Env = append(os.Environ(), "ACCORD_IMPORT_CHILD="+dir, "ACCORD_IMPORT_FAULT="+tc.point)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		capped := time.AfterFunc(eraseKillCap, func() { cmd.Process.Kill() })
-		reached := false
-		var said []string
-		for sc := bufio.NewScanner(out); sc.Scan(); {
-			said = append(said, sc.Text())
-			if sc.Text() == "at "+tc.point {
-				reached = true
-				break
-			}
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		capped.Stop()
-		if !reached {
-			t.Fatalf("%s: the child never reached the point; it said %q\n%s", tc.point, said, stderr.String())
-		}
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("%s: the child was not killed by SIGKILL: %v\n%s", tc.point, cmd.ProcessState, stderr.String())
-		}
+		killChildAt(t, "TestImportFinishesAfterSIGKILL", tc.point, eraseKillCap, "ACCORD_IMPORT_CHILD="+dir, "ACCORD_IMPORT_FAULT="+tc.point)
 
 		db, a := eraseFaultApp(t, dir)
 		im, err := db.FindImport(id)
