@@ -93,8 +93,11 @@ func TestBrowserGuardianInvitation(t *testing.T) {
 				t.Fatalf("after consent: got %s, want the minor's policies", got)
 			}
 			g.shots("guardian-minor-policies")
-			for range b.env.activeIDs() {
-				g.submit(`#agreements form[action$="/accept"] button[type=submit]`)
+			// Each answer swaps the agreements list in place (htmx): wait for
+			// one accept form fewer, not for a page load.
+			for left := len(b.env.activeIDs()); left > 0; left-- {
+				g.click(`#agreements form[action$="/accept"] button[type=submit]`)
+				g.waitUntil(fmt.Sprintf(`document.querySelectorAll('#agreements form[action$="/accept"]').length === %d`, left-1))
 			}
 			if n := eval[int](g, `document.querySelectorAll('#agreements form[action$="/accept"]').length`); n != 0 {
 				t.Errorf("%d policies left to accept for the minor", n)

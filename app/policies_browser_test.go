@@ -425,7 +425,7 @@ func TestBrowserAcceptOnBehalf(t *testing.T) {
 		t.Errorf("learner: got %s, want no gate after the staff's answer", got)
 	}
 	card := fmt.Sprintf(`#agreements section[aria-labelledby="ag-%d"]`, news.ID)
-	for lang, want := range map[string]string{"en": "Given on your behalf by Test root — remark: Paper form of 2 May", "fr": "Donné en votre nom par Test root — remarque : Paper form of 2 May"} {
+	for lang, want := range map[string]string{"en": "Given on your behalf by Test root — remark: Paper form of 2 May", "fr": "Donné en votre nom par Test root — remarque\u00a0: Paper form of 2 May"} {
 		b.visit("/profile/policies?lang=" + lang)
 		if got := b.text(card); !strings.Contains(got, want) {
 			t.Errorf("%s: want %q in\n%s", lang, want, got)
