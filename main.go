@@ -17,12 +17,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/version"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -161,6 +163,11 @@ func openStore(dir string) (*store.DB, error) {
 	return db, err
 }
 
+// patchedGo is the Go release that fixes the standard library's known
+// vulnerabilities (go.mod's toolchain line; .ci/run, the Dockerfile and the
+// README build with it).
+const patchedGo = "go1.27.3"
+
 func serve(args []string, stderr io.Writer) error {
 	f := newFlags("serve", stderr)
 	addr := f.str("addr", ":8080", "address to listen on")
@@ -175,6 +182,9 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(*level, stderr)
+	if version.Compare(runtime.Version(), patchedGo) < 0 {
+		log.Warn("this binary was built with a Go release that has known vulnerabilities: build it with GOTOOLCHAIN="+patchedGo, "go", runtime.Version())
+	}
 	if *baseURL == "" {
 		_, port, err := net.SplitHostPort(*addr)
 		if err != nil {
