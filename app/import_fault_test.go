@@ -51,7 +51,7 @@ func TestImportFinishesAfterSIGKILL(t *testing.T) {
 
 		db, a := eraseFaultApp(t, dir)
 		im, err := db.FindImport(id)
-		if err != nil || im.State != store.ImportRunning || im.Done != tc.killed {
+		if err != nil || im.State != store.ImportRunning || im.Done() != tc.killed {
 			t.Errorf("%s: after the kill the import is %+v, %v; want running with %d rows done", tc.point, im, err, tc.killed)
 		}
 		a.runJobs()
@@ -59,7 +59,7 @@ func TestImportFinishesAfterSIGKILL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := [...]int{im.Total, im.Done, im.Created, im.Updated, im.Unchanged, im.Failed}
+		got := [...]int{im.Total, im.Done(), im.Created, im.Updated, im.Unchanged, im.Failed}
 		if want := [...]int{good + importFaultBad, good + importFaultBad, good, 0, 0, importFaultBad}; got != want || im.State != store.ImportDone {
 			t.Errorf("%s: after the restart got total, done, created, updated, unchanged, failed %v (%s); want %v, done", tc.point, got, im.State, want)
 		}

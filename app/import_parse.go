@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -233,7 +234,7 @@ func readRow(v *validator.Validate, kind store.ImportKind, columns, record []str
 		var pp, ps *problem
 		pr.Percent, pp = cellPercent(cell("percent"))
 		pr.Score, ps = cellScore(cell("score"))
-		p = cmpOr(pp, ps)
+		p = cmp.Or(pp, ps)
 		in = pr
 	}
 	if problems := checkItem(v, in); len(problems) > 0 {
@@ -251,15 +252,6 @@ func readRow(v *validator.Validate, kind store.ImportKind, columns, record []str
 		return store.ImportRow{Progress: &it}, nil
 	}
 	return store.ImportRow{}, &problem{Code: "invalid"}
-}
-
-func cmpOr(ps ...*problem) *problem {
-	for _, p := range ps {
-		if p != nil {
-			return p
-		}
-	}
-	return nil
 }
 
 // cellBool reads yes/no as a spreadsheet may write it; empty is no.

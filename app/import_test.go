@@ -91,7 +91,7 @@ func importFile(t *testing.T, e *testEnv, c *client, kind, content string) *stor
 
 func wantCounts(t *testing.T, im *store.Import, total, created, updated, unchanged, failed int) {
 	t.Helper()
-	got := [...]int{im.Total, im.Done, im.Created, im.Updated, im.Unchanged, im.Failed}
+	got := [...]int{im.Total, im.Done(), im.Created, im.Updated, im.Unchanged, im.Failed}
 	want := [...]int{total, total, created, updated, unchanged, failed}
 	if got != want || im.State != store.ImportDone {
 		t.Errorf("got total, done, created, updated, unchanged, failed %v in state %s; want %v, done", got, im.State, want)

@@ -189,11 +189,9 @@ func holdTx(tx *bolt.Tx, requestID, userID uint64, now time.Time, kept []Kept) e
 // HeldErasures lists the erasures still keeping protected data, oldest
 // request first.
 func (db *DB) HeldErasures() (out []HeldErasure, err error) {
-	err = db.view(func(tx *bolt.Tx) error {
-		return eachJSON(tx.Bucket(bErasuresHeld), func(_ []byte, h *HeldErasure) error {
-			out = append(out, *h)
-			return nil
-		})
+	err = db.view(func(tx *bolt.Tx) (err error) {
+		out, err = allJSON[HeldErasure](tx.Bucket(bErasuresHeld))
+		return err
 	})
 	return out, err
 }

@@ -123,20 +123,11 @@ func (db *DB) inviteTx(tx *bolt.Tx, u *User, inv GuardianInvite, hash [32]byte, 
 
 // GuardianInviteOf is minorID's invitation (expired or not): ErrNotFound
 // when there is none.
-func (db *DB) GuardianInviteOf(minorID uint64) (*GuardianInvite, error) {
-	var out *GuardianInvite
-	err := db.view(func(tx *bolt.Tx) error {
-		return eachJSON(tx.Bucket(bGuardianInvites), func(_ []byte, r *GuardianInvite) error {
-			if r.MinorID == minorID {
-				c := *r
-				out = &c
-			}
-			return nil
-		})
+func (db *DB) GuardianInviteOf(minorID uint64) (out *GuardianInvite, err error) {
+	err = db.view(func(tx *bolt.Tx) (err error) {
+		out, _, err = inviteOfTx(tx, minorID)
+		return err
 	})
-	if err == nil && out == nil {
-		err = ErrNotFound
-	}
 	return out, err
 }
 

@@ -58,9 +58,7 @@ type Import struct {
 	ByID     uint64      `json:"by_id"`   // the administrator who uploaded it
 	State    ImportState `json:"state"`
 	Total    int         `json:"total"` // data rows in the file
-	// Done counts the rows dealt with: applied, or refused (at upload or
-	// by the store); the outcome counts add up to it.
-	Done      int       `json:"done"`
+	// The outcomes of the rows dealt with so far (Done is their sum).
 	Created   int       `json:"created"`
 	Updated   int       `json:"updated"`
 	Unchanged int       `json:"unchanged"`
@@ -69,12 +67,16 @@ type Import struct {
 	EndedAt   time.Time `json:"ended_at,omitzero"`
 }
 
+// Done counts the rows dealt with: applied, or refused (at upload or by
+// the store).
+func (im *Import) Done() int { return im.Created + im.Updated + im.Unchanged + im.Failed }
+
 // Percent is how much of the import is done, 0 to 100.
 func (im *Import) Percent() int {
 	if im.Total == 0 {
 		return 100
 	}
-	return im.Done * 100 / im.Total
+	return im.Done() * 100 / im.Total
 }
 
 // ImportRow is one accepted row of a file, waiting to be applied: exactly
@@ -167,7 +169,7 @@ func (db *DB) CreateImport(im *Import, rows []ImportRow, refused []ImportError) 
 		}
 		im.ID, im.State, im.CreatedAt = id, ImportRunning, db.now()
 		im.Total = len(rows) + len(refused)
-		im.Done, im.Failed = len(refused), len(refused)
+		im.Failed = len(refused)
 		rb, eb := tx.Bucket(bImportRows), tx.Bucket(bImportErrors)
 		// Keys in line order: appends, so bbolt fills its pages.
 		rb.FillPercent, eb.FillPercent = 1, 1
@@ -289,7 +291,6 @@ func (db *DB) applyImportRow(p *platformTx, r *ImportRow, detail string) (Outcom
 }
 
 func (im *Import) count(o Outcome) {
-	im.Done++
 	switch o {
 	case OutcomeCreated:
 		im.Created++

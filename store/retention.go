@@ -105,10 +105,12 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 // own review.
 func sparedAccounts(tx *bolt.Tx) map[uint64]bool {
 	out := map[uint64]bool{}
-	roles := tx.Bucket(bUsersByRole).Cursor()
-	for _, r := range []Role{RoleDPO, RoleAdmin} {
+	for _, r := range Roles {
+		if !r.Staff() {
+			continue
+		}
 		prefix := append([]byte(r), 0)
-		for k, _ := roles.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = roles.Next() {
+		for _, k := range prefixKeys(tx.Bucket(bUsersByRole), prefix) {
 			out[btoi(k[len(prefix):])] = true
 		}
 	}
