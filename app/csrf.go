@@ -141,14 +141,13 @@ type resubmitField struct {
 // resubmitFields lists the submitted fields but tokens and passwords, which
 // are never echoed.
 func resubmitFields(c *fiber.Ctx) (out []resubmitField) {
-	args := c.Request().PostArgs()
-	args.VisitAll(func(k, v []byte) {
+	for k, v := range c.Request().PostArgs().All() {
 		name := string(k)
 		if name == "_csrf" || name == "token" || strings.Contains(name, "password") {
-			return
+			continue
 		}
 		val := string(v)
 		out = append(out, resubmitField{Name: name, Value: val, Long: len(val) > 80 || strings.Contains(val, "\n")})
-	})
+	}
 	return out
 }

@@ -61,9 +61,9 @@ func (f *Form) fail(field, msg string) {
 // when invalid, the messages in the user's language.
 func (a *App) bind(c *fiber.Ctx, dst any) *Form {
 	f := &Form{Values: map[string][]string{}}
-	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+	for k, v := range c.Request().PostArgs().All() {
 		f.Values[string(k)] = append(f.Values[string(k)], string(v))
-	})
+	}
 	if mf, err := c.MultipartForm(); err == nil {
 		for k, vs := range mf.Value {
 			f.Values[k] = append(f.Values[k], vs...)
