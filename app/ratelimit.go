@@ -7,14 +7,19 @@ import (
 
 // limiter counts events per key in sliding windows, in memory.
 type limiter struct {
-	mu  sync.Mutex
-	m   map[string][]time.Time
-	win map[string]time.Duration // each key's window, for sweep
-	now func() time.Time
+	mu      sync.Mutex
+	m       map[string][]time.Time
+	win     map[string]time.Duration // each key's window, for sweep
+	now     func() time.Time
+	maxKeys int       // see makeRoom
+	roomed  time.Time // the last makeRoom that found nothing to drop
 }
 
+// limiterKeys bounds the keys a limiter holds (about 150 bytes each).
+const limiterKeys = 100_000
+
 func newLimiter(now func() time.Time) *limiter {
-	return &limiter{m: map[string][]time.Time{}, win: map[string]time.Duration{}, now: now}
+	return &limiter{m: map[string][]time.Time{}, win: map[string]time.Duration{}, now: now, maxKeys: limiterKeys}
 }
 
 // limit is one threshold checked by take: max events within the window,
@@ -82,10 +87,40 @@ func (l *limiter) apply(window time.Duration, rules []rule) (bool, time.Duration
 		return false, wait
 	}
 	for _, r := range rules {
+		if _, ok := l.m[r.key]; !ok && len(l.m) >= l.maxKeys {
+			l.makeRoom(now)
+		}
 		l.m[r.key] = append(l.m[r.key], now)
 		l.win[r.key] = window
 	}
 	return true, 0
+}
+
+// makeRoom keeps the limiter under maxKeys when a flood of new addresses
+// comes (issue 13: memory flat under a soak of new visitors): it drops
+// the keys whose window has passed, then, while still over three quarters
+// of maxKeys, the keys seen only once, the mark of such a flood. A key
+// nearer its limit (an account whose password is being guessed) is kept:
+// forgetting one event of a key cannot help anyone past a limit. When
+// every key has two events or more, the map grows rather than forget them,
+// and the scan waits a second before it is tried again.
+func (l *limiter) makeRoom(now time.Time) {
+	if now.Sub(l.roomed) < time.Second {
+		return
+	}
+	l.sweepAt(now)
+	for k, ts := range l.m {
+		if len(l.m) <= l.maxKeys*3/4 {
+			return
+		}
+		if len(ts) == 1 {
+			delete(l.m, k)
+			delete(l.win, k)
+		}
+	}
+	if len(l.m) >= l.maxKeys {
+		l.roomed = now
+	}
 }
 
 // undo forgets the newest event of key (an attempt that turned out fine).
@@ -128,7 +163,10 @@ func (l *limiter) prune(key string, now time.Time, window time.Duration) []time.
 func (l *limiter) sweep() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	l.sweepAt(l.now())
+}
+
+func (l *limiter) sweepAt(now time.Time) {
 	for k := range l.m {
 		w := l.win[k]
 		if w == 0 {

@@ -36,12 +36,14 @@ func main() {
 	dur := flag.Duration("d", 4*time.Minute, "how long to run")
 	conc := flag.Int("c", 8, "concurrent visitors")
 	every := flag.Duration("every", 15*time.Second, "sampling interval")
+	first := flag.Int64("first", 0, "visitors already sent by an earlier run (their addresses are not reused)")
 	flag.Parse()
 	client := &http.Client{
 		Transport:     &http.Transport{MaxIdleConnsPerHost: *conc},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	var done, failed, seq atomic.Int64
+	seq.Store(*first)
 	stop := time.Now().Add(*dur)
 	var wg sync.WaitGroup
 	for range *conc {
