@@ -116,16 +116,16 @@ func eachUserAcceptance(tx *bolt.Tx, userID uint64, fn func(a *Acceptance) error
 // nobody left to prove it about (GDPR art. 17); only their number stays,
 // in the erasure report. Events the user gave for others (as a guardian
 // or staff) stay with those people, without the actor's id.
-func eraseAcceptances(tx *bolt.Tx, userID uint64) (string, error) {
+func eraseAcceptances(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 	idx := tx.Bucket(bAcceptancesByUser)
 	b := tx.Bucket(bAcceptances)
 	keys := prefixKeys(idx, itob(userID))
 	for _, k := range keys {
 		if err := b.Delete(k[8:]); err != nil {
-			return "", err
+			return nil, err
 		}
 		if err := idx.Delete(k); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	var acted [][]byte
@@ -140,30 +140,30 @@ func eraseAcceptances(tx *bolt.Tx, userID uint64) (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, k := range acted {
 		var a Acceptance
 		if err := getJSON(b, k, &a); err != nil {
-			return "", err
+			return nil, err
 		}
 		a.ActorID = 0
 		if err := putJSON(b, k, &a); err != nil {
-			return "", err
+			return nil, err
 		}
 		ik := pairKey(a.UserID, k)
 		if v := idx.Get(ik); len(v) >= 61 {
 			v = append([]byte(nil), v...)
 			binary.BigEndian.PutUint64(v[refActorAt:], 0)
 			if err := idx.Put(ik, v); err != nil {
-				return "", err
+				return nil, err
 			}
 		}
 	}
 	if len(keys) == 0 && len(acted) == 0 {
-		return "", nil
+		return nil, nil
 	}
-	return fmt.Sprintf("policy agreement events deleted: %d (only their number is kept); answers given for other people, kept for them without the actor's account: %d", len(keys), len(acted)), nil
+	return &ErasureKept{Kind: KeptAcceptances, Count: len(keys), Others: len(acted)}, nil
 }
 
 // AnswerRef is one answer as the index holds it: the event but its ids.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -137,14 +136,14 @@ func init() {
 
 // eraseAudit keeps the events about userID for accountability but makes
 // them anonymous: no account id, no detail.
-func eraseAudit(tx *bolt.Tx, userID uint64) (string, error) {
+func eraseAudit(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 	b := tx.Bucket(bAudit)
 	idx := tx.Bucket(bAuditByUser)
 	keys := prefixKeys(idx, itob(userID))
 	for _, k := range keys {
 		var e AuditEvent
 		if err := getJSON(b, k[8:], &e); err != nil {
-			return "", err
+			return nil, err
 		}
 		if e.ActorID == userID {
 			e.ActorID = 0
@@ -154,14 +153,14 @@ func eraseAudit(tx *bolt.Tx, userID uint64) (string, error) {
 		}
 		e.Detail = ""
 		if err := putJSON(b, k[8:], &e); err != nil {
-			return "", err
+			return nil, err
 		}
 		if err := idx.Delete(k); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if len(keys) == 0 {
-		return "", nil
+		return nil, nil
 	}
-	return fmt.Sprintf("audit events made anonymous (no account, no detail): %d; the organisation must be able to show what happened (GDPR art. 5(2), 32)", len(keys)), nil
+	return &ErasureKept{Kind: KeptAudit, Count: len(keys)}, nil
 }

@@ -181,8 +181,8 @@ func init() {
 		Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 			return emitMatching(tx.Bucket(bContactAsks), contactAskMatcher(tx, userID), emit)
 		},
-		Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-			return "", deleteMatching(tx.Bucket(bContactAsks), contactAskMatcher(tx, userID))
+		Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+			return nil, deleteMatching(tx.Bucket(bContactAsks), contactAskMatcher(tx, userID))
 		}})
 }
 

@@ -244,7 +244,7 @@ func cookieConsentRecords(tx *bolt.Tx, userID uint64, emit func(v any) error) er
 // eraseCookieConsents deletes an account's cookie choices and their index
 // entries (the browser's own earlier records, made before sign-in, hold no
 // account id and stay).
-func eraseCookieConsents(tx *bolt.Tx, userID uint64) (string, error) {
+func eraseCookieConsents(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 	type hit struct {
 		seq []byte
 		r   CookieConsent
@@ -255,24 +255,24 @@ func eraseCookieConsents(tx *bolt.Tx, userID uint64) (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	idx := tx.Bucket(bConsentsBySubject)
 	for _, h := range hits {
 		seq := btoi(h.seq)
 		if err := idx.Delete(indexKey(ConsentSubject(userID, ""), seq)); err != nil {
-			return "", err
+			return nil, err
 		}
 		if h.r.ConsentID != "" {
 			if err := idx.Delete(indexKey(ConsentSubject(0, h.r.ConsentID), seq)); err != nil {
-				return "", err
+				return nil, err
 			}
 		}
 		if err := tx.Bucket(bCookieConsents).Delete(h.seq); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	return "", nil
+	return nil, nil
 }
 
 // PurgeVisitorConsents deletes the records of browsers with no account

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/json"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -52,9 +51,9 @@ func dpoMessageRecords(tx *bolt.Tx, userID uint64, emit func(v any) error) error
 // eraseDPOThreads deletes the user's threads and, first, their messages
 // (found through the index this removes; erasing messages again later
 // finds nothing left to do).
-func eraseDPOThreads(tx *bolt.Tx, userID uint64) (string, error) {
+func eraseDPOThreads(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 	if _, err := eraseDPOMessages(tx, userID); err != nil {
-		return "", err
+		return nil, err
 	}
 	var ids []uint64
 	err := eachUserDPOThread(tx, userID, func(t *DPOThread) error {
@@ -62,7 +61,7 @@ func eraseDPOThreads(tx *bolt.Tx, userID uint64) (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, id := range ids {
 		for _, del := range []func() error{
@@ -72,24 +71,24 @@ func eraseDPOThreads(tx *bolt.Tx, userID uint64) (string, error) {
 			func() error { return tx.Bucket(bDPOThreadsByUser).Delete(pairKey(userID, itob(id))) },
 		} {
 			if err := del(); err != nil {
-				return "", err
+				return nil, err
 			}
 		}
 	}
-	return "", nil
+	return nil, nil
 }
 
 // eraseDPOMessages deletes the messages of the user's threads and makes the
 // replies they wrote as staff in other threads anonymous: those belong to
 // the other user's record.
-func eraseDPOMessages(tx *bolt.Tx, userID uint64) (string, error) {
+func eraseDPOMessages(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 	own := map[uint64]bool{}
 	err := eachUserDPOThread(tx, userID, func(t *DPOThread) error {
 		own[t.ID] = true
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	b := tx.Bucket(bDPOMessages)
 	var del [][]byte
@@ -109,22 +108,22 @@ func eraseDPOMessages(tx *bolt.Tx, userID uint64) (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, k := range del {
 		if err := b.Delete(k); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	for _, m := range anon {
 		if err := putJSON(b, pairKey(m.ThreadID, itob(uint64(m.N))), &m); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if len(anon) == 0 {
-		return "", nil
+		return nil, nil
 	}
-	return fmt.Sprintf("replies written as staff in other people's threads, kept without the author: %d; they belong to those people's records", len(anon)), nil
+	return &ErasureKept{Kind: KeptDPOMessages, Count: len(anon)}, nil
 }
 
 func deleteDPOStatusKeys(tx *bolt.Tx, id uint64) error {

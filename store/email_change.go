@@ -115,8 +115,8 @@ func init() {
 		Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 			return emitMatching(tx.Bucket(bEmailChanges), func(r *EmailChange) bool { return r.UserID == userID }, emit)
 		},
-		Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-			return "", deleteMatching(tx.Bucket(bEmailChanges), func(r *EmailChange) bool { return r.UserID == userID })
+		Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+			return nil, deleteMatching(tx.Bucket(bEmailChanges), func(r *EmailChange) bool { return r.UserID == userID })
 		}})
 }
 

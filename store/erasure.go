@@ -154,7 +154,7 @@ func (db *DB) EraseUser(e Erasure) (*Erased, error) {
 			}
 			if later[in.Name] {
 				report = append(report, ErasureLine{Bucket: in.Name, Holds: in.Holds,
-					Kept: "protected (" + in.Category + "): kept until its retention ends, then erased"})
+					Kept: &ErasureKept{Kind: KeptHeld, Category: in.Category}})
 				continue
 			}
 			kept, err := in.Erase(tx, u.ID)

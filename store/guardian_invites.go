@@ -262,7 +262,7 @@ func init() {
 		Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 			return emitMatching(tx.Bucket(bGuardianInvites), func(r *GuardianInvite) bool { return r.MinorID == userID }, emit)
 		},
-		Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-			return "", deleteMatching(tx.Bucket(bGuardianInvites), func(r *GuardianInvite) bool { return r.MinorID == userID })
+		Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+			return nil, deleteMatching(tx.Bucket(bGuardianInvites), func(r *GuardianInvite) bool { return r.MinorID == userID })
 		}})
 }

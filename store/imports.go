@@ -140,16 +140,16 @@ func init() {
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return emitMatching(tx.Bucket(bImportRows), rowMatch(tx, userID), emit)
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-				return "", deleteMatching(tx.Bucket(bImportRows), rowMatch(tx, userID))
+			Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+				return nil, deleteMatching(tx.Bucket(bImportRows), rowMatch(tx, userID))
 			}},
 		BucketInfo{Name: string(bImportErrors), Class: Personal,
 			Holds: "refused rows of CSV imports (line, reason, the cells as uploaded), kept with their import",
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return emitMatching(tx.Bucket(bImportErrors), errMatch(tx, userID), emit)
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-				return "", deleteMatching(tx.Bucket(bImportErrors), errMatch(tx, userID))
+			Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+				return nil, deleteMatching(tx.Bucket(bImportErrors), errMatch(tx, userID))
 			}},
 	)
 }

@@ -34,7 +34,7 @@ type BucketInfo struct {
 	// Erase removes (or makes anonymous) what the bucket and its indexes
 	// hold about userID and says what it kept and why ("" when nothing).
 	// Required for Personal buckets.
-	Erase func(tx *bolt.Tx, userID uint64) (kept string, err error)
+	Erase func(tx *bolt.Tx, userID uint64) (kept *ErasureKept, err error)
 	// Category is the data category (records of processing) of the
 	// bucket's records, where a protection can keep them past an erasure
 	// (erasure_held.go); "" for the rest.

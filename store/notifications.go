@@ -176,7 +176,7 @@ func init() {
 
 // eraseNotifications deletes the notifications to userID and those about
 // userID sent to others (one pass over the bucket).
-func eraseNotifications(tx *bolt.Tx, userID uint64) (string, error) {
+func eraseNotifications(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 	var gone []Notification
 	err := tx.Bucket(bNotifications).ForEach(func(_, v []byte) error {
 		var n Notification
@@ -189,15 +189,15 @@ func eraseNotifications(tx *bolt.Tx, userID uint64) (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, n := range gone {
 		if err := tx.Bucket(bNotifications).Delete(itob(n.ID)); err != nil {
-			return "", err
+			return nil, err
 		}
 		if err := tx.Bucket(bNotificationsByUser).Delete(pairKey(n.UserID, itob(n.ID))); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	return "", nil
+	return nil, nil
 }

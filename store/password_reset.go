@@ -204,16 +204,16 @@ func init() {
 		Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 			return emitMatching(tx.Bucket(bPasswordResets), func(r *PasswordReset) bool { return r.UserID == userID }, emit)
 		},
-		Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-			return "", deleteMatching(tx.Bucket(bPasswordResets), func(r *PasswordReset) bool { return r.UserID == userID })
+		Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+			return nil, deleteMatching(tx.Bucket(bPasswordResets), func(r *PasswordReset) bool { return r.UserID == userID })
 		}},
 		BucketInfo{Name: string(bResetAsks), Class: Personal,
 			Holds: "addresses that asked for a reset link, until the mail job answers (minutes)",
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return emitMatching(tx.Bucket(bResetAsks), resetAskMatcher(tx, userID), emit)
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-				return "", deleteMatching(tx.Bucket(bResetAsks), resetAskMatcher(tx, userID))
+			Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+				return nil, deleteMatching(tx.Bucket(bResetAsks), resetAskMatcher(tx, userID))
 			}})
 }
 

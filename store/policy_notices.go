@@ -197,9 +197,9 @@ func init() {
 				}
 				return nil
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
+			Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 				b := tx.Bucket(bPolicyTold)
-				return "", deleteKeys(b, prefixKeys(b, itob(userID)))
+				return nil, deleteKeys(b, prefixKeys(b, itob(userID)))
 			}},
 	)
 }

@@ -78,14 +78,6 @@ const (
 	FiledByContact  Filer = "contact" // the person, without signing in, from /contact
 )
 
-// ErasureLine says what erasure did to one bucket.
-type ErasureLine struct {
-	Bucket string `json:"bucket"`
-	Holds  string `json:"holds"`
-	// Kept is what stayed and why; empty when everything went.
-	Kept string `json:"kept,omitempty"`
-}
-
 // DataRequest is a request about a person's data. Once the person is erased
 // it is an anonymous record: id, type, dates, outcome and the erasure report.
 type DataRequest struct {

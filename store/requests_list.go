@@ -138,21 +138,21 @@ func requestRecords(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 
 // eraseRequests makes the user's requests anonymous records (id, type,
 // dates, outcome) and forgets that they filed requests for others.
-func eraseRequests(tx *bolt.Tx, userID uint64) (string, error) {
+func eraseRequests(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 	var own []*DataRequest
 	if err := eachUserRequest(tx, userID, func(r *DataRequest) error {
 		own = append(own, r)
 		return nil
 	}); err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, r := range own {
 		r.UserID, r.Comments, r.Note, r.FiledByID, r.Anonymous = 0, "", "", 0, true
 		if err := putJSON(tx.Bucket(bRequests), itob(r.ID), r); err != nil {
-			return "", err
+			return nil, err
 		}
 		if err := tx.Bucket(bRequestsByUser).Delete(pairKey(userID, itob(r.ID))); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	var filed []DataRequest
@@ -166,7 +166,7 @@ func eraseRequests(tx *bolt.Tx, userID uint64) (string, error) {
 		}
 		return nil
 	}); err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, r := range filed {
 		if r.FiledByID == userID {
@@ -176,13 +176,13 @@ func eraseRequests(tx *bolt.Tx, userID uint64) (string, error) {
 			r.DecidedByID = 0
 		}
 		if err := putJSON(tx.Bucket(bRequests), itob(r.ID), &r); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if len(own) == 0 {
-		return "", nil
+		return nil, nil
 	}
-	return fmt.Sprintf("data requests kept as anonymous records (number, type, dates, outcome): %d; proof that the requests were answered (GDPR art. 5(2), 12)", len(own)), nil
+	return &ErasureKept{Kind: KeptRequests, Count: len(own)}, nil
 }
 
 // RequestPeople names the people the requests are about, in one read:

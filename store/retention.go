@@ -472,8 +472,8 @@ func init() {
 				}
 				return emit(map[string]any{"user_id": userID, "last_enrolment_ended_at": at})
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-				return "", tx.Bucket(bEnrolmentEnds).Delete(itob(userID))
+			Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+				return nil, tx.Bucket(bEnrolmentEnds).Delete(itob(userID))
 			}, Category: CategoryCourses},
 		BucketInfo{Name: string(bRetentionFlags), Class: Personal, Holds: "accounts flagged for deletion by the retention review",
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
@@ -485,8 +485,8 @@ func init() {
 				}
 				return emit(&f)
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
-				return "", deleteFlag(tx, userID)
+			Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+				return nil, deleteFlag(tx, userID)
 			}},
 		BucketInfo{Name: string(bRetentionBySince), Class: Index, IndexOf: string(bRetentionFlags), Holds: "flagged accounts by the start of their retention clock"},
 	)
@@ -521,12 +521,12 @@ func recordsEnrolments(tx *bolt.Tx, userID uint64, emit func(v any) error) error
 	return nil
 }
 
-func eraseEnrolments(tx *bolt.Tx, userID uint64) (string, error) {
-	return "", deleteSwapped(tx.Bucket(bEnrolments), tx.Bucket(bEnrolmentsByCourse), userID)
+func eraseEnrolments(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+	return nil, deleteSwapped(tx.Bucket(bEnrolments), tx.Bucket(bEnrolmentsByCourse), userID)
 }
 
-func eraseProgress(tx *bolt.Tx, userID uint64) (string, error) {
-	return "", deleteSwapped(tx.Bucket(bProgress), tx.Bucket(bProgressByCourse), userID)
+func eraseProgress(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
+	return nil, deleteSwapped(tx.Bucket(bProgress), tx.Bucket(bProgressByCourse), userID)
 }
 
 // deleteSwapped deletes the keys of b under BE(userID) and their twins

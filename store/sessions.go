@@ -180,9 +180,9 @@ func init() {
 				}
 				return nil
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
+			Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 				_, err := deleteUserSessionsTx(tx, userID, [32]byte{})
-				return "", err
+				return nil, err
 			}},
 		BucketInfo{Name: string(bSessionsByUser), Class: Index, IndexOf: string(bSessions), Holds: "account → sessions"},
 	)

@@ -328,34 +328,34 @@ func init() {
 }
 
 // eraseUser deletes the account and unlinks the minors it was guardian of.
-func eraseUser(tx *bolt.Tx, userID uint64) (string, error) {
+func eraseUser(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 	u, err := userTx(tx, userID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	b := tx.Bucket(bUsers)
 	for _, k := range prefixKeys(tx.Bucket(bUsersByGuardian), itob(userID)) {
 		id := btoi(k[8:])
 		m, err := userTx(tx, id)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if err := reindexGuardian(tx, userID, 0, id); err != nil {
-			return "", err
+			return nil, err
 		}
 		m.GuardianID = 0
 		if err := putJSON(b, itob(id), m); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if err := reindexGuardian(tx, u.GuardianID, 0, userID); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := tx.Bucket(bUsersByEmail).Delete([]byte(NormEmail(u.Email))); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := tx.Bucket(bUsersByRole).Delete(indexKey([]byte(u.Role), userID)); err != nil {
-		return "", err
+		return nil, err
 	}
-	return "", b.Delete(itob(userID))
+	return nil, b.Delete(itob(userID))
 }

@@ -61,10 +61,10 @@ func init() {
 			Records: func(tx *bolt.Tx, userID uint64, emit func(v any) error) error {
 				return emitMatching(tx.Bucket(bWebhookDeliveries), func(d *WebhookDelivery) bool { return d.UserID == userID }, emit)
 			},
-			Erase: func(tx *bolt.Tx, userID uint64) (string, error) {
+			Erase: func(tx *bolt.Tx, userID uint64) (*ErasureKept, error) {
 				// The notice of this erasure is queued after this, and kept
 				// until delivered: GDPR art. 19.
-				return "", deleteDeliveries(tx, func(d *WebhookDelivery) bool { return d.UserID == userID })
+				return nil, deleteDeliveries(tx, func(d *WebhookDelivery) bool { return d.UserID == userID })
 			}},
 		BucketInfo{Name: string(bWebhookPending), Class: Index, IndexOf: string(bWebhookDeliveries),
 			Holds: "deliveries not yet delivered nor given up"},
