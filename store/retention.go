@@ -45,7 +45,8 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 		enrolments := newStepper(tx.Bucket(bEnrolments))
 		ends := newStepper(tx.Bucket(bEnrolmentEnds))
 		flags := newStepper(tx.Bucket(bRetentionFlags))
-		var flagNow, clear []uint64
+		var flagNow []clock
+		var clear []uint64
 		c := tx.Bucket(bUsers).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			id := btoi(k)
@@ -67,7 +68,7 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 			if !since.IsZero() && now.Sub(since) < limit {
 				continue
 			}
-			flagNow = append(flagNow, id)
+			flagNow = append(flagNow, clock{id, since})
 		}
 		for _, id := range clear {
 			if err := db.clearFlag(tx, id, "review"); err != nil {
@@ -76,18 +77,18 @@ func (db *DB) SweepRetention(days int) (res SweepResult, err error) {
 			res.Cleared++
 		}
 		var added []RetentionFlag
-		for _, id := range flagNow {
-			f, err := flagFor(tx, id, now, limit)
+		for _, a := range flagNow {
+			f, err := flagFor(tx, a, now, limit)
 			if err != nil {
 				return err
 			}
 			if f == nil {
 				continue // never enrolled, created within the period
 			}
-			if err := putJSON(tx.Bucket(bRetentionFlags), itob(id), f); err != nil {
+			if err := putJSON(tx.Bucket(bRetentionFlags), itob(a.id), f); err != nil {
 				return err
 			}
-			if err := db.auditTx(tx, &AuditEvent{Action: ActRetentionFlagged, SubjectID: id, Detail: f.Reason}); err != nil {
+			if err := db.auditTx(tx, &AuditEvent{Action: ActRetentionFlagged, SubjectID: a.id, Detail: f.Reason}); err != nil {
 				return err
 			}
 			added = append(added, *f)
@@ -123,17 +124,20 @@ func sparedAccounts(tx *bolt.Tx) map[uint64]bool {
 	return out
 }
 
-// flagFor is the flag of account id if its clock ran out (nil otherwise):
+// clock is an account the review may flag, with the end of its last
+// enrolment (zero: never enrolled), as the review read it.
+type clock struct {
+	id    uint64
+	since time.Time
+}
+
+// flagFor is the flag of account a if its clock ran out (nil otherwise):
 // from the end of its last enrolment, or from its creation.
-func flagFor(tx *bolt.Tx, id uint64, now time.Time, limit time.Duration) (*RetentionFlag, error) {
-	since, _, err := lastEnrolmentEnd(tx, id)
-	if err != nil {
-		return nil, err
-	}
-	reason := ReasonNoEnrolment
+func flagFor(tx *bolt.Tx, a clock, now time.Time, limit time.Duration) (*RetentionFlag, error) {
+	since, reason := a.since, ReasonNoEnrolment
 	if since.IsZero() {
 		var u reviewed
-		if err := getJSON(tx.Bucket(bUsers), itob(id), &u); err != nil {
+		if err := getJSON(tx.Bucket(bUsers), itob(a.id), &u); err != nil {
 			return nil, err
 		}
 		since, reason = u.CreatedAt, ReasonNeverEnrolled
@@ -141,7 +145,7 @@ func flagFor(tx *bolt.Tx, id uint64, now time.Time, limit time.Duration) (*Reten
 	if now.Sub(since) < limit {
 		return nil, nil
 	}
-	return &RetentionFlag{UserID: id, FlaggedAt: now, Since: since, Reason: reason}, nil
+	return &RetentionFlag{UserID: a.id, FlaggedAt: now, Since: since, Reason: reason}, nil
 }
 
 // reviewed is what the review reads of an account.
@@ -159,6 +163,14 @@ type stepper struct {
 func newStepper(b *bolt.Bucket) *stepper {
 	s := &stepper{c: b.Cursor()}
 	s.k, s.v = s.c.First()
+	return s
+}
+
+// stepperAt is a stepper that starts at account id's keys, for reading one
+// account.
+func stepperAt(b *bolt.Bucket, id []byte) *stepper {
+	s := &stepper{c: b.Cursor()}
+	s.k, s.v = s.c.Seek(id)
 	return s
 }
 
@@ -185,8 +197,10 @@ func (s *stepper) each(id []byte, fn func(v []byte) error) error {
 	return nil
 }
 
-// enrolmentEndIn is lastEnrolmentEnd read from the steppers, for the
-// account whose key is id.
+// enrolmentEndIn is when the account whose key is id last had an enrolment
+// end (zero if it never had one), and whether one is still active, read
+// from the steppers over enrolment_ends and enrolments: the end recorded
+// for enrolments gone, then the latest end of those left.
 func enrolmentEndIn(enrolments, ends *stepper, id []byte) (end time.Time, active bool, err error) {
 	if err := ends.each(id, func(v []byte) error { return json.Unmarshal(v, &end) }); err != nil {
 		return end, false, err
@@ -206,28 +220,10 @@ func enrolmentEndIn(enrolments, ends *stepper, id []byte) (end time.Time, active
 	return end, active, err
 }
 
-// lastEnrolmentEnd is when the user's last enrolment ended (zero if the user
-// never had one), and whether one is still active.
+// lastEnrolmentEnd is enrolmentEndIn for one user.
 func lastEnrolmentEnd(tx *bolt.Tx, userID uint64) (end time.Time, active bool, err error) {
-	if v := tx.Bucket(bEnrolmentEnds).Get(itob(userID)); v != nil {
-		if err := json.Unmarshal(v, &end); err != nil {
-			return end, false, err
-		}
-	}
-	c := tx.Bucket(bEnrolments).Cursor()
-	prefix := itob(userID)
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var e Enrolment
-		if err := json.Unmarshal(v, &e); err != nil {
-			return end, false, err
-		}
-		if e.Active() {
-			active = true
-		} else if e.EndedAt.After(end) {
-			end = e.EndedAt
-		}
-	}
-	return end, active, nil
+	id := itob(userID)
+	return enrolmentEndIn(stepperAt(tx.Bucket(bEnrolments), id), stepperAt(tx.Bucket(bEnrolmentEnds), id), id)
 }
 
 // LastEnrolmentEnd is when the user's last enrolment ended (zero if never
