@@ -196,13 +196,9 @@ func (db *DB) HeldErasures() (out []HeldErasure, err error) {
 	return out, err
 }
 
-// heldDueTx reports whether kept category cat of h has reached the end of
-// its retention.
-func heldDueTx(tx *bolt.Tx, h *HeldErasure, cat string, now time.Time) (bool, error) {
-	r, err := requestTx(tx, h.RequestID)
-	if err != nil {
-		return false, err
-	}
+// heldDueTx reports whether kept category cat of h, whose request is r,
+// has reached the end of its retention.
+func heldDueTx(tx *bolt.Tx, h *HeldErasure, r *DataRequest, cat string, now time.Time) (bool, error) {
 	for _, k := range r.Kept {
 		if k.Category != cat {
 			continue
@@ -232,17 +228,23 @@ func (db *DB) EraseHeld(id uint64) (done bool, err error) {
 			if err := getJSON(tx.Bucket(bErasuresHeld), itob(id), &h); err != nil {
 				return err
 			}
+			if len(h.Categories) == 0 {
+				return nil
+			}
+			r, err := requestTx(tx, h.RequestID)
+			if err != nil {
+				return err
+			}
 			now := db.now()
 			for _, cat := range h.Categories {
-				due, err := heldDueTx(tx, &h, cat, now)
-				if err != nil || !due {
-					if err != nil {
-						return err
-					}
-					continue
+				due, err := heldDueTx(tx, &h, r, cat, now)
+				if err != nil {
+					return err
 				}
-				erased = true
-				return db.eraseHeldTx(tx, &h, cat, now)
+				if due {
+					erased = true
+					return db.eraseHeldTx(tx, &h, r, cat, now)
+				}
 			}
 			return nil
 		})
@@ -268,17 +270,14 @@ func (db *DB) EraseHeld(id uint64) (done bool, err error) {
 	}
 }
 
-// eraseHeldTx erases kept category cat of h: its buckets' records of the
-// erased account, the report line dated, the schedule updated.
-func (db *DB) eraseHeldTx(tx *bolt.Tx, h *HeldErasure, cat string, now time.Time) error {
+// eraseHeldTx erases kept category cat of h, whose request is r: its
+// buckets' records of the erased account, r's report line dated, the
+// schedule updated.
+func (db *DB) eraseHeldTx(tx *bolt.Tx, h *HeldErasure, r *DataRequest, cat string, now time.Time) error {
 	for _, in := range categoryBuckets(cat) {
 		if _, err := in.Erase(tx, h.UserID); err != nil {
 			return fmt.Errorf("store: erase kept %s: %w", in.Name, err)
 		}
-	}
-	r, err := requestTx(tx, h.RequestID)
-	if err != nil {
-		return err
 	}
 	for i := range r.Kept {
 		if r.Kept[i].Category == cat {
