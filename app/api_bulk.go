@@ -61,7 +61,7 @@ func apiItems[T any](a *App, c *fiber.Ctx) ([]T, error) {
 // itemFailure is the error of an item the store refused.
 func (a *App) itemFailure(c *fiber.Ctx, err error) *apiError {
 	ae := a.apiFail(c, fiber.StatusUnprocessableEntity, store.ItemCode(err))
-	if ae.Code != "invalid" {
+	if ae.Code != store.ItemInvalid {
 		ae.Status = 0
 	}
 	return ae

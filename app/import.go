@@ -182,9 +182,10 @@ func errorValue(im *store.Import, e *store.ImportError) string {
 
 // importReason is why a row was refused, in tr's language.
 func importReason(tr *Translator, e *store.ImportError) string {
-	switch e.Code {
-	case "unknown_user", "unknown_course", "not_enrolled":
+	if store.ItemRefusal(e.Code) {
 		return tr.T("api.error." + e.Code)
+	}
+	switch e.Code {
 	case "malformed", "cells", "boolean", "integer", "number", "oneof":
 		return tr.T("import.reason."+e.Code, "Param", e.Param)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -138,25 +139,45 @@ func (p *platformTx) course(code string) (*Course, error) {
 	return &c, nil
 }
 
-// ItemCode names an item's own refusal ("unknown_user", "unknown_course",
-// "not_enrolled"; "invalid" for any other error), for the API's error
-// codes and the import's error report.
+// itemRefusal is an item's own refusal and its code.
+type itemRefusal struct {
+	err  error
+	code string
+}
+
+// itemRefusals are an item's own refusals, each with its code: the one
+// list behind ItemCode, ItemRefusal and itemError.
+var itemRefusals = []itemRefusal{
+	{ErrUnknownUser, "unknown_user"},
+	{ErrUnknownCourse, "unknown_course"},
+	{ErrNotEnrolled, "not_enrolled"},
+}
+
+// ItemInvalid is ItemCode's code for an error that is no item's own
+// refusal.
+const ItemInvalid = "invalid"
+
+// ItemCode names an item's own refusal (itemRefusals; ItemInvalid for any
+// other error), for the API's error codes and the import's error report.
 func ItemCode(err error) string {
-	switch {
-	case errors.Is(err, ErrUnknownUser):
-		return "unknown_user"
-	case errors.Is(err, ErrUnknownCourse):
-		return "unknown_course"
-	case errors.Is(err, ErrNotEnrolled):
-		return "not_enrolled"
+	for _, r := range itemRefusals {
+		if errors.Is(err, r.err) {
+			return r.code
+		}
 	}
-	return "invalid"
+	return ItemInvalid
+}
+
+// ItemRefusal reports whether code is one of an item's own refusals, as
+// ItemCode names them (not ItemInvalid).
+func ItemRefusal(code string) bool {
+	return slices.ContainsFunc(itemRefusals, func(r itemRefusal) bool { return r.code == code })
 }
 
 // itemError tells an item's own refusal from a failure of the store,
 // which aborts the whole call.
 func itemError(err error) bool {
-	return errors.Is(err, ErrUnknownUser) || errors.Is(err, ErrUnknownCourse) || errors.Is(err, ErrNotEnrolled)
+	return ItemCode(err) != ItemInvalid
 }
 
 // ApplyEnrolments enrols (or, Ended, unenrols) each learner, in one
