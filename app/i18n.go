@@ -24,6 +24,7 @@ type Translator struct {
 	loc   *i18n.Localizer
 	frame *frameTexts // the page frame's texts (views_frame.go)
 	texts sync.Map    // key → escaped text, for the Go-written views (text)
+	msgs  sync.Map    // key → *msg, the same for messages with placeholders
 }
 
 // translators loads every locale file of fsys (named `<lang>[.<feature>].json`)

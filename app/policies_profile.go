@@ -1,6 +1,7 @@
 package app
 
 import (
+	"html/template"
 	"strconv"
 
 	"accord/app/consent"
@@ -9,55 +10,102 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// agreementsData is what policies/agreements and policies/_agreements show:
+// filled once per view from the consent service's snapshot and index, the
+// subject's events (one read) and the texts' HTML remembered by hash.
+type agreementsData struct {
+	Rows      []agreementRow
+	Base      string // where the answers are posted
+	Subject   *store.User
+	Self      bool // the subject is the signed-in user
+	CanAnswer bool // false: a minor, whose guardian answers
+	Card      uint64
+	Done      string
+	Guardian  *guardianView // when !CanAnswer
+}
+
 // agreementRow is one policy on /profile/policies: the active version, the
 // latest answer about this policy, and who gave it.
 type agreementRow struct {
-	View      versionView
+	View      versionView       // the active version, without its HTML (not shown here)
 	Last      *store.Acceptance // latest event about this policy, any version
-	Current   bool              // Last is about the active version
 	ActorName string
-	Answered  versionView // the text Last answered, when it differs
+	Answered  versionView // the version Last answered and the HTML of its exact text
 	Status    string      // accepted, declined, withdrawn, pending
 }
 
 // agreementRows lists the active policies for subject with their answers.
+// The only store reads are the subject's events and, for an answer given by
+// someone else, the actor's name; texts come from memory (answeredHTML).
 func (a *App) agreementRows(subject *store.User, lang string) ([]agreementRow, error) {
 	events, err := a.db.UserAcceptances(subject.ID)
 	if err != nil {
 		return nil, err
 	}
 	st := a.consent.Snapshot()
-	var rows []agreementRow
-	names := map[uint64]string{}
-	for _, v := range st.ForUsers() {
-		row := agreementRow{View: a.viewOf(v, lang), Status: consent.Label(v, a.consent.Status(subject.ID, v.ID))}
-		for i := range events { // newest first
-			if e := &events[i]; e.PolicyID == v.PolicyID {
+	active := st.ForUsers()
+	rows := make([]agreementRow, len(active))
+	for i, v := range active {
+		t, got := v.Text(lang)
+		row := &rows[i]
+		row.View = versionView{V: v, Text: t, Lang: got, Fallback: got != lang}
+		row.Status = consent.Label(v, a.consent.Status(subject.ID, v.ID))
+		for j := range events { // newest first
+			if e := &events[j]; e.PolicyID == v.PolicyID {
 				row.Last = e
-				row.Current = e.VersionID == v.ID
 				break
 			}
 		}
-		if e := row.Last; e != nil {
-			if e.ActorID != 0 && e.ActorID != subject.ID {
-				if _, ok := names[e.ActorID]; !ok {
-					if actor, err := a.db.User(e.ActorID); err == nil {
-						names[e.ActorID] = actor.Name()
-					}
-				}
-				row.ActorName = names[e.ActorID]
-			}
-			if old := st.Version(e.VersionID); old != nil {
-				row.Answered = versionView{V: old, Lang: e.Lang}
-				row.Answered.Text, _ = old.Text(e.Lang)
-			}
-			if text, err := a.db.PolicyText(e.TextHash); err == nil {
-				row.Answered.HTML = a.policyHTMLFor(store.PolicyText{Content: text, Hash: e.TextHash})
-			}
+		e := row.Last
+		if e == nil {
+			continue
 		}
-		rows = append(rows, row)
+		if e.ActorID != 0 && e.ActorID != subject.ID {
+			row.ActorName = a.actorName(rows[:i], e.ActorID)
+		}
+		row.Answered.V = st.Version(e.VersionID)
+		row.Answered.HTML = a.answeredHTML(row.Answered.V, e)
 	}
 	return rows, nil
+}
+
+// actorName is the name of who answered for the subject, from an earlier
+// row when it names the same person, else from the store ("" when the
+// account is gone).
+func (a *App) actorName(earlier []agreementRow, id uint64) string {
+	for i := range earlier {
+		if e := earlier[i].Last; e != nil && e.ActorID == id {
+			return earlier[i].ActorName
+		}
+	}
+	if actor, err := a.db.User(id); err == nil {
+		return actor.Name()
+	}
+	return ""
+}
+
+// answeredHTML is the exact text event e answered, as HTML: remembered by
+// its hash, else the text of version v it names, else (a text replaced by
+// a minor change) read from the store; "" when there is none.
+func (a *App) answeredHTML(v *store.PolicyVersion, e *store.Acceptance) template.HTML {
+	if e.TextHash == "" {
+		return ""
+	}
+	if h, ok := a.texts.html.Load(e.TextHash); ok {
+		return h.(template.HTML)
+	}
+	if v != nil {
+		for _, t := range v.Texts {
+			if t.Hash == e.TextHash {
+				return a.policyHTMLFor(t)
+			}
+		}
+	}
+	text, err := a.db.PolicyText(e.TextHash)
+	if err != nil {
+		return ""
+	}
+	return a.policyHTMLFor(store.PolicyText{Content: text, Hash: e.TextHash})
 }
 
 // getMyPolicies shows the user's agreements.
@@ -96,19 +144,18 @@ func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *
 	if err != nil {
 		return err
 	}
-	self := subject.ID == currentUser(c).ID
-	if !self {
+	d := &agreementsData{Rows: rows, Base: base, Subject: subject, Self: subject.ID == currentUser(c).ID, Card: card, Done: done}
+	if !d.Self {
 		p.Title = p.T("agreements.minor.title", "Name", subject.Name())
 	}
 	// A minor sees their agreements; their guardian answers (GDPR art. 8).
-	canAnswer := !(self && a.guardianAnswers(subject))
-	data := map[string]any{"Rows": rows, "Base": base, "Subject": subject, "Self": self, "CanAnswer": canAnswer, "Card": card, "Done": done}
-	if !canAnswer {
-		if data["Guardian"], err = a.guardianOf(subject); err != nil {
+	d.CanAnswer = !(d.Self && a.guardianAnswers(subject))
+	if !d.CanAnswer {
+		if d.Guardian, err = a.guardianOf(subject); err != nil {
 			return err
 		}
 	}
-	p.Data = data
+	p.Data = d
 	return a.render(c, statusOr(f.Status, fiber.StatusOK), "policies/agreements", "policies/_agreements", p)
 }
 

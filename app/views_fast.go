@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"html/template"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -29,8 +30,15 @@ type fastView struct {
 
 // fastViews are the Go-written pages, by template name.
 var fastViews = map[string]fastView{
-	"profile/index":  {ok: profileFast, write: writeProfilePage},
-	"policies/index": {ok: policiesFast, write: writePoliciesPage},
+	"profile/index":       {ok: profileFast, write: writeProfilePage},
+	"policies/index":      {ok: dataIs[*policiesData], write: writePoliciesPage},
+	"policies/agreements": {ok: dataIs[*agreementsData], write: writeAgreementsPage},
+}
+
+// dataIs reports whether p's data are a D: the fast view's case.
+func dataIs[D any](p *Page) bool {
+	_, ok := p.Data.(D)
+	return ok
 }
 
 // bufs are the buffers pages are written into.
@@ -80,26 +88,56 @@ func (t *Translator) text(key string) string {
 	return s
 }
 
-// around is message key in t's language split around its one placeholder
-// name, each side HTML-escaped, looked up once.
-func (t *Translator) around(key, name string) *[2]string {
-	memo := key + "\x00" + name
-	if s, ok := t.texts.Load(memo); ok {
-		return s.(*[2]string)
+// msg is a message with placeholders split around them once: lit[i] is
+// escaped text, followed by the value numbered arg[i]; the last lit ends it.
+type msg struct {
+	lit []string
+	arg []int
+}
+
+// msg is message key in t's language with placeholders names (numbered in
+// that order), split around them and looked up once. A key is always used
+// with the same names.
+func (t *Translator) msg(key string, names ...string) *msg {
+	if m, ok := t.msgs.Load(key); ok {
+		return m.(*msg)
 	}
-	before, after, _ := strings.Cut(t.T(key, name, sentinel(0)), sentinel(0))
-	s := &[2]string{html.EscapeString(before), html.EscapeString(after)}
-	t.texts.Store(memo, s)
-	return s
+	args := make([]any, 0, 2*len(names))
+	for i, n := range names {
+		args = append(args, n, sentinel(i))
+	}
+	s, m := t.T(key, args...), &msg{}
+	for {
+		i := strings.IndexByte(s, 0) // sentinel is \x00<n>\x00
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i+1:], 0)
+		if j < 0 {
+			break
+		}
+		n, _ := strconv.Atoi(s[i+1 : i+1+j])
+		m.lit, m.arg = append(m.lit, html.EscapeString(s[:i])), append(m.arg, n)
+		s = s[i+j+2:]
+	}
+	m.lit = append(m.lit, html.EscapeString(s))
+	t.msgs.Store(key, m)
+	return m
+}
+
+// writeMsg writes m with values (escaped) in place of its placeholders.
+func writeMsg(b *bytes.Buffer, m *msg, values ...string) {
+	for i, a := range m.arg {
+		b.WriteString(m.lit[i])
+		writeEsc(b, values[a])
+	}
+	b.WriteString(m.lit[len(m.lit)-1])
 }
 
 // writeAround writes message key with value (escaped) in place of its
 // placeholder name.
 func writeAround(b *bytes.Buffer, t *Translator, key, name, value string) {
-	s := t.around(key, name)
-	b.WriteString(s[0])
-	writeEsc(b, value)
-	b.WriteString(s[1])
+	writeMsg(b, t.msg(key, name), value)
 }
 
 // writeFrameTop is partials/top: the head, the cookie banner when shown,

@@ -14,11 +14,6 @@ type policiesData struct {
 // for render (views_fast.go); TestPoliciesMatchesTemplate keeps it equal
 // to the template.
 
-func policiesFast(p *Page) bool {
-	_, ok := p.Data.(*policiesData)
-	return ok
-}
-
 func writePoliciesPage(b *bytes.Buffer, p *Page) {
 	d, t := p.Data.(*policiesData), p.Translator
 	writeFrameTop(b, p)
