@@ -98,30 +98,6 @@ func writeCSRF(b *bytes.Buffer, p *Page) {
 	b.WriteString("\">\n")
 }
 
-// queryPart is s as html/template writes it after the ? of a quoted URL
-// attribute: every byte but letters, digits and -._~ percent-encoded.
-func queryPart(s string) string {
-	const hex = "0123456789abcdef"
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			if b != nil {
-				b = append(b, c)
-			}
-			continue
-		}
-		if b == nil {
-			b = append(make([]byte, 0, len(s)+16), s[:i]...)
-		}
-		b = append(b, '%', hex[c>>4], hex[c&15])
-	}
-	if b == nil {
-		return s
-	}
-	return string(b)
-}
-
 // categoryText is cookies.category.<cat> (with help, its .help), escaped,
 // looked up once per category.
 func (t *Translator) categoryText(cat store.CookieCategory, help bool) string {

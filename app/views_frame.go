@@ -187,36 +187,6 @@ func current(b *bytes.Buffer, on bool) {
 	}
 }
 
-// attrURL is a URL as html/template writes it in a quoted href or src:
-// characters outside RFC 3986's reserved and unreserved sets
-// percent-encoded (existing escapes kept), then HTML-escaped. Every URL
-// here is Accord's own or a mailto: of the settings, never a script URL.
-func attrURL(s string) string {
-	const hex = "0123456789abcdef"
-	if !strings.ContainsFunc(s, func(r rune) bool { return !urlSafe(r) }) {
-		return s // nothing to encode or escape
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			strings.IndexByte("!#$&*+,/:;=?@[]-._~%", c) >= 0:
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		}
-	}
-	return html.EscapeString(b.String())
-}
-
-// urlSafe reports whether attrURL writes r as itself.
-func urlSafe(r rune) bool {
-	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r < 0x80 && strings.IndexByte("!#$*+,/:;=?@[]-._~%", byte(r)) >= 0
-}
-
 // writeLangURL writes p.LangURL(l) as attrURL does, without building it
 // when the page has no query.
 func writeLangURL(b *bytes.Buffer, p *Page, l string) {
