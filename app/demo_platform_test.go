@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -38,15 +37,7 @@ func TestDemoPlatformAndOverdue(t *testing.T) {
 	if m == nil {
 		t.Fatalf("the demo printed no token:\n%s", out.String())
 	}
-	req := httptest.NewRequest(http.MethodGet, "/api/v1/policies", nil)
-	req.Header.Set("Authorization", "Bearer "+m[1])
-	res, err := e.app.web.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode != http.StatusOK {
-		t.Errorf("the API with the demo token: got %d, want 200", res.StatusCode)
-	}
+	e.apiCall(t, http.MethodGet, "/api/v1/policies", m[1], "").want(t, http.StatusOK)
 	out.Reset()
 	if err := e.app.Demo(&out); err != nil {
 		t.Fatal(err)
@@ -75,9 +66,7 @@ func TestDemoPlatformAndOverdue(t *testing.T) {
 	if n != 1 || !overdue[0].Overdue(e.clock()) {
 		t.Errorf("got %d overdue requests, want 1", n)
 	}
-	e.user(t, "root@example.org", store.RoleAdmin)
-	admin := e.client(t)
-	admin.login("root@example.org")
+	admin := e.signedIn(t, "root@example.org", store.RoleAdmin)
 	if page := admin.get("/admin/webhooks").want(t, http.StatusOK); !page.has(`id="hook-1-disabled"`) || !page.has(`action="/admin/webhooks/1/enable"`) {
 		t.Errorf("/admin/webhooks does not show the demo hook as disabled")
 	}
@@ -91,11 +80,7 @@ func TestDemoPlatformAndOverdue(t *testing.T) {
 // change is audited and shown (EN and FR), and that an unknown hook is 404.
 func TestWebhookDisabled(t *testing.T) {
 	e := newEnv(t)
-	e.user(t, "admin@example.org", store.RoleAdmin)
-	admin := e.client(t)
-	admin.login("admin@example.org")
-	h := newHookReceiver(t)
-	h.secret = registerHook(t, admin, h.srv.URL+"/hooks", "consent.changed")
+	admin, h := hookedAdmin(t, e, "/hooks", "consent.changed")
 	hooks, _ := e.db.Webhooks()
 	path := "/admin/webhooks/" + itoa(hooks[0].ID)
 

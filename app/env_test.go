@@ -213,6 +213,15 @@ func (c *client) post(path string, form url.Values, hdr ...string) *response {
 func (c *client) land() { c.get("/policies") }
 
 // login signs in through the real form and fails the test if it does not.
+// signedIn is a client signed in as a new account of role (e.user).
+func (e *testEnv) signedIn(t testing.TB, email string, role store.Role) *client {
+	t.Helper()
+	e.user(t, email, role)
+	c := e.client(t)
+	c.login(email)
+	return c
+}
+
 func (c *client) login(email string) {
 	c.t.Helper()
 	c.get("/login")

@@ -100,6 +100,16 @@ func registerHook(t *testing.T, admin *client, u string, events ...string) strin
 	return m[1]
 }
 
+// hookedAdmin is a signed-in administrator who registered a receiver (at
+// its path) for events through the form.
+func hookedAdmin(t *testing.T, e *testEnv, path string, events ...string) (*client, *hookReceiver) {
+	t.Helper()
+	admin := e.signedIn(t, "admin@example.org", store.RoleAdmin)
+	h := newHookReceiver(t)
+	h.secret = registerHook(t, admin, h.srv.URL+path, events...)
+	return admin, h
+}
+
 // Ensure that a consent change is delivered to the registered hook, signed
 // with its secret, that a failed attempt is retried after the back-off
 // (same delivery id, same event id) and then delivered, that the page
@@ -107,11 +117,7 @@ func registerHook(t *testing.T, admin *client, u string, events ...string) strin
 // longer holds the person's address.
 func TestWebhookSignedRetried(t *testing.T) {
 	e := newEnv(t)
-	e.user(t, "admin@example.org", store.RoleAdmin)
-	admin := e.client(t)
-	admin.login("admin@example.org")
-	h := newHookReceiver(t)
-	h.secret = registerHook(t, admin, h.srv.URL+"/hooks", "consent.changed")
+	admin, h := hookedAdmin(t, e, "/hooks", "consent.changed")
 
 	u := e.newcomer(t, "ada@example.org", store.RoleLearner)
 	e.agreeAll(t, u)
@@ -171,9 +177,7 @@ func TestWebhookSignedRetried(t *testing.T) {
 // deleting a hook removes its pending deliveries.
 func TestWebhookForm(t *testing.T) {
 	e := newEnv(t)
-	e.user(t, "admin@example.org", store.RoleAdmin)
-	admin := e.client(t)
-	admin.login("admin@example.org")
+	admin := e.signedIn(t, "admin@example.org", store.RoleAdmin)
 	admin.get("/admin/webhooks")
 	for _, bad := range []url.Values{
 		{"url": {"file:///etc/passwd"}, "event": {"user.erased"}},
@@ -197,10 +201,7 @@ func TestWebhookForm(t *testing.T) {
 	if ds, _ := e.db.WebhookDeliveries(10); len(ds) != 0 {
 		t.Errorf("deleting the hook left %d deliveries", len(ds))
 	}
-	e.user(t, "dpo@example.org", store.RoleDPO)
-	dpo := e.client(t)
-	dpo.login("dpo@example.org")
-	dpo.get("/admin/webhooks").want(t, http.StatusForbidden)
+	e.signedIn(t, "dpo@example.org", store.RoleDPO).get("/admin/webhooks").want(t, http.StatusForbidden)
 }
 
 // Ensure that an approved deletion tells the platform (user.erased, with
@@ -210,14 +211,8 @@ func TestWebhookForm(t *testing.T) {
 // address leaves the file once the notice is delivered.
 func TestWebhookUserErased(t *testing.T) {
 	e := newEnv(t)
-	e.user(t, "admin@example.org", store.RoleAdmin)
-	admin := e.client(t)
-	admin.login("admin@example.org")
-	h := newHookReceiver(t)
-	h.secret = registerHook(t, admin, h.srv.URL, "user.erased", "request.completed", "consent.changed")
-	e.user(t, "gone@example.org", store.RoleLearner) // its consent.changed deliveries wait
-	c := e.client(t)
-	c.login("gone@example.org")
+	admin, h := hookedAdmin(t, e, "", "user.erased", "request.completed", "consent.changed")
+	c := e.signedIn(t, "gone@example.org", store.RoleLearner) // its consent.changed deliveries wait
 	r := fileRequest(t, e, c, url.Values{"type": {"delete"}})
 	admin.get("/admin/requests")
 	admin.post(reqPath("/admin/requests", r, "/approve"), url.Values{"confirm": {"on"}}).want(t, http.StatusSeeOther)
