@@ -24,6 +24,13 @@ func TestEnrolmentClock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// enrolled is u enrolled in two new courses, named after code.
+	enrolled := func(u *User, code string) (a, b *Course) {
+		a, b = testCourse(t, db, code+"A"+u.Email[:2]), testCourse(t, db, code+"B"+u.Email[:2])
+		must(db.Enrol(u.ID, a.ID, 0))
+		must(db.Enrol(u.ID, b.ID, 0))
+		return a, b
+	}
 	cases := []struct {
 		name   string
 		setup  func(u *User)
@@ -41,18 +48,14 @@ func TestEnrolmentClock(t *testing.T) {
 			must(db.Unenrol(u.ID, c.ID, 0))
 		}, at(1), false},
 		{"two ended: the later end, whichever course", func(u *User) {
-			a, b := testCourse(t, db, "TWA"+u.Email[:2]), testCourse(t, db, "TWB"+u.Email[:2])
-			must(db.Enrol(u.ID, a.ID, 0))
-			must(db.Enrol(u.ID, b.ID, 0))
+			a, b := enrolled(u, "TW")
 			step(2)
 			must(db.Unenrol(u.ID, b.ID, 0))
 			step(3)
 			must(db.Unenrol(u.ID, a.ID, 0))
 		}, at(3), false},
 		{"the course of the last end deleted: the recorded end", func(u *User) {
-			a, b := testCourse(t, db, "DEA"+u.Email[:2]), testCourse(t, db, "DEB"+u.Email[:2])
-			must(db.Enrol(u.ID, a.ID, 0))
-			must(db.Enrol(u.ID, b.ID, 0))
+			a, b := enrolled(u, "DE")
 			step(4)
 			must(db.Unenrol(u.ID, a.ID, 0))
 			step(5)
@@ -61,9 +64,7 @@ func TestEnrolmentClock(t *testing.T) {
 			must(err)
 		}, at(5), false},
 		{"one ended, one running: active, the end kept", func(u *User) {
-			a, b := testCourse(t, db, "MXA"+u.Email[:2]), testCourse(t, db, "MXB"+u.Email[:2])
-			must(db.Enrol(u.ID, a.ID, 0))
-			must(db.Enrol(u.ID, b.ID, 0))
+			a, _ := enrolled(u, "MX")
 			step(6)
 			must(db.Unenrol(u.ID, a.ID, 0))
 		}, at(6), true},
