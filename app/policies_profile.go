@@ -2,6 +2,7 @@ package app
 
 import (
 	"html/template"
+	"slices"
 	"strconv"
 
 	"accord/app/consent"
@@ -21,7 +22,8 @@ type agreementsData struct {
 	CanAnswer bool // false: a minor, whose guardian answers
 	Card      uint64
 	Done      string
-	Guardian  *guardianView // when !CanAnswer
+	Guardian  *guardianView   // when !CanAnswer
+	rows      [4]agreementRow // Rows' storage for the usual few policies: one allocation with the data
 }
 
 // agreementRow is one policy on /profile/policies: the active version, the
@@ -37,14 +39,15 @@ type agreementRow struct {
 // agreementRows lists the active policies for subject with their answers.
 // The only store reads are the subject's events and, for an answer given by
 // someone else, the actor's name; texts come from memory (answeredHTML).
-func (a *App) agreementRows(subject *store.User, lang string) ([]agreementRow, error) {
+// The rows go into dst (its length 0), which grows when it is short.
+func (a *App) agreementRows(dst []agreementRow, subject *store.User, lang string) ([]agreementRow, error) {
 	events, err := a.db.UserAcceptances(subject.ID)
 	if err != nil {
 		return nil, err
 	}
 	st := a.consent.Snapshot()
 	active := st.ForUsers()
-	rows := make([]agreementRow, len(active))
+	rows := slices.Grow(dst, len(active))[:len(active)]
 	for i, v := range active {
 		t, got := v.Text(lang)
 		row := &rows[i]
@@ -140,11 +143,11 @@ func (a *App) getMinorPolicies(c *fiber.Ctx) error {
 func (a *App) showAgreements(c *fiber.Ctx, subject *store.User, base string, f *Form, card uint64, done string) error {
 	p := a.page(c, "agreements.mine.title")
 	p.Form = f
-	rows, err := a.agreementRows(subject, p.Lang)
-	if err != nil {
+	d := &agreementsData{Base: base, Subject: subject, Self: subject.ID == currentUser(c).ID, Card: card, Done: done}
+	var err error
+	if d.Rows, err = a.agreementRows(d.rows[:0], subject, p.Lang); err != nil {
 		return err
 	}
-	d := &agreementsData{Rows: rows, Base: base, Subject: subject, Self: subject.ID == currentUser(c).ID, Card: card, Done: done}
 	if !d.Self {
 		p.Title = p.T("agreements.minor.title", "Name", subject.Name())
 	}
